@@ -186,6 +186,8 @@ def test_memoize_keys_of_values():
     assert len(keys) == 16
     assert _key(identity, np.array([1, 2])) == _key(identity, np.array([1, 2]))
     assert _key(identity, {'a': 1, 'b': 2}) == _key(identity, {'b': 2, 'a': 1})
+    assert _key(identity, {'b', 'a', 'c'}) == _key(identity, {'c', 'a', 'b'})
+    assert _key(identity, {'a', 'b'}) != _key(identity, {'a', 'c'})
 
 
 def test_memoize_fixed_key_ignores_arguments():

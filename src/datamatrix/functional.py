@@ -425,6 +425,15 @@ def _feed(h: Any, obj: Any) -> None:
             _feed(h, value)
         h.update(b'}')
         return
+    if isinstance(obj, (set, frozenset)):
+        # beyond the spec: str() of a set depends on hash randomisation
+        digests = []
+        for item in obj:
+            sub = hashlib.md5()
+            _feed(sub, item)
+            digests.append(sub.hexdigest())
+        h.update(b'set{' + ','.join(sorted(digests)).encode() + b'}')
+        return
     if _is_datamatrix(obj):
         from datamatrix.convert import to_json
         h.update(b'DataMatrix:' + to_json(obj).encode() + b';')
@@ -543,10 +552,11 @@ class memoize:
     -----
     Keys are the md5 hex digest of a serialisation of ``(function, args, kwargs)``:
     numbers, strings and ``None`` as JSON, lists/tuples element-wise, dicts by key and
-    value, DataMatrix objects with ``convert.to_json``, arrays by dtype, shape and
-    bytes, columns by their values, callables by their module-qualified name
-    (``functools.partial`` objects also by their function, arguments and keywords,
-    memoize objects by their wrapped function) and other objects by ``str()``.
+    value, sets by their sorted elements, DataMatrix objects with
+    ``convert.to_json``, arrays by dtype, shape and bytes, columns by their values,
+    callables by their module-qualified name (``functools.partial`` objects also by
+    their function, arguments and keywords, memoize objects by their wrapped
+    function) and other objects by ``str()``.
     Passing an argument positionally or by keyword gives different keys.
 
     Examples
