@@ -518,3 +518,30 @@ def test_stack_multiprocess_without_success_is_empty(tmp_dir_cfg, caplog):
         result = stack_multiprocess(_job, ['fail'], processes=1)
     assert len(result) == 0 and result.column_names == []
     assert os.listdir(tmp_dir_cfg) == []
+
+
+def _typed_job(kind):
+    """Worker returning a one-row DataMatrix whose column ``x`` has the given type."""
+    from datamatrix import DataMatrix
+    dm = DataMatrix(length=1)
+    dm.x = kind
+    return dm
+
+
+def test_stack_multiprocess_removes_files_when_stacking_fails(tmp_dir_cfg):
+    """When stacking raises (incompatible column types), the transfer files are still removed."""
+    with pytest.raises(TypeError):
+        stack_multiprocess(_typed_job, [int, float], processes=2)
+    assert os.listdir(tmp_dir_cfg) == []
+
+
+def test_stack_multiprocess_progress_bar(tmp_dir_cfg, capsys):
+    """With progress bars forced on, reading the results back shows a bar on stderr."""
+    saved = cfg.progress, cfg.progress_min_bytes
+    cfg.progress, cfg.progress_min_bytes = True, 1
+    try:
+        result = stack_multiprocess(_job, [1, 2], processes=1)
+    finally:
+        cfg.progress, cfg.progress_min_bytes = saved
+    assert len(result) == 3
+    assert 'stack_multiprocess' in capsys.readouterr().err
