@@ -396,6 +396,43 @@ def test_blinkreconstruct_short_trace_falls_back_to_raw_with_warning():
     assert_array_equal(result, np.ones(10))
 
 
+def test_blinkreconstruct_original_skips_blinks_longer_than_maxdur():
+    """In 'original' mode an interval longer than maxdur is not interpolated."""
+    trace = pupil_with_blink()
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        result = K.blinkreconstruct_trace(trace, maxdur=50)
+    assert result[605] == trace[605]
+
+
+def test_blinkreconstruct_advanced_stops_when_same_blink_found_twice(monkeypatch, caplog):
+    """If the same blink is found again the repetition stops with a logged warning."""
+    monkeypatch.setattr(K, '_first_blink_advanced', lambda *args: (50, 60))
+    trace = 1000 - 0.05 * np.arange(300)
+    trace[52:58] = 0
+    with caplog.at_level('WARNING', logger='datamatrix'):
+        result = K.blinkreconstruct_trace(trace, mode='advanced')
+    assert 'found twice' in caplog.text
+    assert_allclose(result[50:60], 1000 - 0.05 * np.arange(50, 60))
+
+
+def test_blinkreconstruct_even_smooth_winlen_falls_back_with_warning():
+    """An invalid smoothing window makes smoothing fail, so the raw trace is used with a warning."""
+    with pytest.warns(UserWarning, match='smooth'):
+        result = K.blinkreconstruct_trace(pupil_with_blink(), mode='advanced',
+                                          smooth_winlen=20)
+    assert np.nanmin(result[590:720]) > 900
+
+
+def test_blinkreconstruct_block_warns_once_for_original_mode():
+    """The block version gives the 'original' mode warning once, not once per trace."""
+    block = np.stack([pupil_with_blink()] * 3)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        K.blinkreconstruct_block(block)
+    assert sum('advanced' in str(w.message) for w in caught) == 1
+
+
 def test_blinkreconstruct_block_equals_per_trace():
     """The block version applies the trace algorithm along the last axis of every cell."""
     block = np.stack([pupil_with_blink(), pupil_with_blink(onset=900)])[None]
@@ -427,6 +464,7 @@ def test_nancount_and_infcount_per_row_int64():
     assert nan_count.dtype == np.int64 and inf_count.dtype == np.int64
     assert_array_equal(nan_count, [1, 2])
     assert_array_equal(inf_count, [2, 0])
+    assert K.nancount_block(np.empty((0, 2, 2))).shape == (0,)
 
 
 def test_along_last_axis_handles_empty_blocks():

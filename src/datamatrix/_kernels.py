@@ -154,12 +154,14 @@ def along_last_axis(fnc: Callable[[FloatArray], ArrayLike], block: ArrayLike,
     """
     block = _as_block(block)
     traces = _traces(block)
-    results = [np.asarray(fnc(trace), dtype=np.float64) for trace in traces]
-    if results:
-        out = np.stack(results)
-    else:
-        out = np.empty((0, block.shape[-1] if depth is None else depth))
-    return out.reshape(block.shape[:-1] + out.shape[1:])
+    if len(traces) == 0:
+        return np.empty(block.shape[:-1] + (block.shape[-1] if depth is None else depth,))
+    first = np.asarray(fnc(traces[0]), dtype=np.float64)
+    out = np.empty((len(traces),) + first.shape)
+    out[0] = first
+    for i in range(1, len(traces)):
+        out[i] = fnc(traces[i])
+    return out.reshape(block.shape[:-1] + first.shape)
 
 
 def _runs(mask: NDArray[np.bool_]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
@@ -942,7 +944,7 @@ def _blink_advanced(trace: FloatArray, vt_start: float, vt_end: float, maxdur: i
 
 
 def _blink_params(mode: str, maxdur: Any, margin: Any, smooth_winlen: Any,
-                  gap_margin: Any) -> dict[str, int]:
+                  gap_margin: Any) -> dict[str, Any]:
     """Validate the mode and integer parameters of blinkreconstruct; warn for 'original'."""
     if mode not in BLINK_MODES:
         raise ValueError(f'mode must be one of {", ".join(BLINK_MODES)}, not {mode!r}')
@@ -951,7 +953,7 @@ def _blink_params(mode: str, maxdur: Any, margin: Any, smooth_winlen: Any,
                       "mode='original'", UserWarning, stacklevel=3)
     return {'maxdur': _integer(maxdur, 'maxdur', minimum=0),
             'margin': _integer(margin, 'margin', minimum=0),
-            'smooth_winlen': _integer(smooth_winlen, 'smooth_winlen'),
+            'smooth_winlen': smooth_winlen,  # a bad one makes smoothing fail: a warning
             'gap_margin': _integer(gap_margin, 'gap_margin', minimum=0)}
 
 
@@ -1027,7 +1029,8 @@ def blinkreconstruct_trace(trace1d: ArrayLike, vt: float = 5, vt_start: float = 
     ValueError
         For an unknown ``mode``, a non-1-D trace or negative integer parameters.
     TypeError
-        For non-integer ``maxdur``, ``margin``, ``smooth_winlen``, ``gap_margin``.
+        For non-integer ``maxdur``, ``margin`` or ``gap_margin``. (A bad
+        ``smooth_winlen`` only makes smoothing fail, with a warning.)
     """
     params = _blink_params(mode, maxdur, margin, smooth_winlen, gap_margin)
     trace = _as_block(trace1d, 'trace1d')
@@ -1108,7 +1111,7 @@ def reduce_block(block: ArrayLike,
 
 def _count_per_row(mask: NDArray[np.bool_]) -> NDArray[np.int64]:
     """Number of True elements in every row of ``mask``."""
-    return mask.reshape(len(mask), -1).sum(axis=1, dtype=np.int64)
+    return mask.reshape(len(mask), int(np.prod(mask.shape[1:]))).sum(axis=1, dtype=np.int64)
 
 
 def nancount_block(block: ArrayLike) -> NDArray[np.int64]:
