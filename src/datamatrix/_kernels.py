@@ -945,7 +945,7 @@ def _blink_advanced(trace: FloatArray, vt_start: float, vt_end: float, maxdur: i
 
 def _blink_params(mode: str, maxdur: Any, margin: Any, smooth_winlen: Any,
                   gap_margin: Any) -> dict[str, Any]:
-    """Validate the mode and integer parameters of blinkreconstruct; warn for 'original'."""
+    """Check blinkreconstruct's mode and integer parameters; warn for 'original'."""
     if mode not in BLINK_MODES:
         raise ValueError(f'mode must be one of {", ".join(BLINK_MODES)}, not {mode!r}')
     if mode == 'original':
@@ -1050,7 +1050,8 @@ def blinkreconstruct_block(block: ArrayLike, **kwargs: Any) -> FloatArray:
                     mode='original')
     unknown = set(kwargs) - set(defaults)
     if unknown:
-        raise TypeError(f'unknown blinkreconstruct argument(s): {", ".join(sorted(unknown))}')
+        raise TypeError('unknown blinkreconstruct argument(s): '
+                        + ', '.join(sorted(unknown)))
     options = {**defaults, **kwargs}
     params = _blink_params(options['mode'], options['maxdur'], options['margin'],
                            options['smooth_winlen'], options['gap_margin'])
@@ -1111,7 +1112,8 @@ def reduce_block(block: ArrayLike,
 
 def _count_per_row(mask: NDArray[np.bool_]) -> NDArray[np.int64]:
     """Number of True elements in every row of ``mask``."""
-    return mask.reshape(len(mask), int(np.prod(mask.shape[1:]))).sum(axis=1, dtype=np.int64)
+    per_row = mask.reshape(len(mask), int(np.prod(mask.shape[1:])))
+    return per_row.sum(axis=1, dtype=np.int64)
 
 
 def nancount_block(block: ArrayLike) -> NDArray[np.int64]:
