@@ -1,0 +1,236 @@
+"""The memory manager: which array stores stay in RAM under the byte budget.
+
+The manager keeps a recency list of every live :class:`~datamatrix._storage.ArrayStore`
+(weakly, so a freed column leaves the list at once) and a counter of the bytes
+that loaded stores occupy. It knows nothing of columns: a store is an item with
+a weight (``nbytes``) that can be ``load``-ed and ``offload``-ed.
+
+Decisions (see ``docs/largedata.md``):
+
+* A store smaller than ``cfg.always_load_max_size`` is *pinned*: always loaded,
+  never evicted, not counted against the budget.
+* To admit a store of ``s`` bytes, loaded stores are evicted least recently used
+  first until ``resident + s <= cfg.memory_limit`` and (for automatic loads) the
+  reference free-memory rule holds. The plan is made before anything moves: if
+  evicting every evictable store would not make room, nothing is evicted.
+* System memory is read at most every ``cfg.memory_poll_interval`` seconds; in
+  between, the last reading is adjusted by the bytes loaded and evicted since.
+"""
+from __future__ import annotations
+
+import threading
+import time
+import weakref
+from collections import OrderedDict
+from typing import TYPE_CHECKING
+
+from ._config import cfg, logger
+from .errors import MemoryBudgetError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._storage import ArrayStore
+
+
+class MemoryManager:
+    """Byte-weighted LRU over array stores, bounded by ``cfg.memory_limit``."""
+
+    def __init__(self) -> None:
+        self._lru: OrderedDict[int, weakref.ref] = OrderedDict()
+        """Stores by id, least recently used first."""
+        self._loaded: dict[int, int] = {}
+        """Bytes of every loaded store, by id."""
+        self.resident = 0
+        """Total bytes of loaded stores (pinned ones included)."""
+        self.last: ArrayStore | None = None
+        """The most recently used store, so repeated use costs one comparison."""
+        self.lock = threading.RLock()
+        self._snapshot: tuple[float, int, int] | None = None
+        self._moved_since_snapshot = 0
+        self.generation = 0
+        """Incremented whenever the set of loaded stores changes."""
+        self._refused: dict[int, tuple] = {}
+        """Per store, the state in which an automatic load was last refused."""
+
+    # -- bookkeeping -----------------------------------------------------------
+    def add(self, store: ArrayStore) -> None:
+        """Start tracking a store as the most recently used one."""
+        key = id(store)
+        with self.lock:
+            self._lru[key] = weakref.ref(store)
+            weakref.finalize(store, self._forget, key)
+            if store.loaded:
+                self._account(key, store.nbytes)
+            self.last = store
+
+    def _forget(self, key: int) -> None:
+        with self.lock:
+            self._lru.pop(key, None)
+            self._refused.pop(key, None)
+            nbytes = self._loaded.pop(key, None)
+            if nbytes is not None:
+                self.resident -= nbytes
+                self._moved_since_snapshot -= nbytes
+                self.generation += 1
+
+    def _account(self, key: int, nbytes: int | None) -> None:
+        """Record that the store ``key`` is now loaded (``nbytes``) or not (None)."""
+        old = self._loaded.pop(key, None)
+        if old is not None:
+            self.resident -= old
+            self._moved_since_snapshot -= old
+        if nbytes is not None:
+            self._loaded[key] = nbytes
+            self.resident += nbytes
+            self._moved_since_snapshot += nbytes
+        self.generation += 1
+
+    def resized(self, store: ArrayStore) -> None:
+        """Update the accounting after a store changed its array."""
+        with self.lock:
+            self._account(id(store), store.nbytes if store.loaded else None)
+
+    def stores(self) -> list[ArrayStore]:
+        """Live stores, least recently used first."""
+        with self.lock:
+            refs = list(self._lru.values())
+        return [store for store in (ref() for ref in refs) if store is not None]
+
+    # -- use ---------------------------------------------------------------------
+    def touch(self, store: ArrayStore) -> None:
+        """Mark a store as used: most recent, and loaded if the rules allow."""
+        self.last = store
+        try:
+            self._lru.move_to_end(id(store))
+        except KeyError:
+            self.add(store)
+        if not store.loaded:
+            self.admit(store)
+
+    # -- system memory -------------------------------------------------------------
+    def _system_memory(self) -> tuple[int, int] | None:
+        """``(available, total)`` bytes, polled at most every poll interval."""
+        now = time.monotonic()
+        if self._snapshot is None or now - self._snapshot[0] >= cfg.memory_poll_interval:
+            try:
+                import psutil
+                vm = psutil.virtual_memory()
+                from ._config import total_memory
+                total = total_memory()
+                available = min(vm.available, total)
+            except Exception:  # memory cannot be measured: always allow
+                return None
+            self._snapshot = (now, available, total)
+            self._moved_since_snapshot = 0
+        _, available, total = self._snapshot
+        return available - self._moved_since_snapshot, total
+
+    @staticmethod
+    def _free_memory_allows(size: int, available: int, total: int) -> bool:
+        after = available - size
+        return after > cfg.min_mem_free_abs or after / total > cfg.min_mem_free_rel
+
+    # -- decisions -------------------------------------------------------------------
+    def plan(self, size: int, exclude: ArrayStore | None = None,
+             manual: bool = False) -> list[ArrayStore] | None:
+        """Which stores to evict so that ``size`` more bytes can be loaded.
+
+        Returns
+        -------
+        list or None
+            The stores to offload (possibly none), least recently used first, or
+            ``None`` if the bytes cannot be admitted even after evicting all.
+        """
+        pinned_below = cfg.always_load_max_size
+        if size < pinned_below:
+            return []
+        if not manual and size > cfg.never_load_min_size:
+            return None
+        limit = cfg.memory_limit
+        if size > limit:
+            return None
+        memory = None if manual else self._system_memory()
+        with self.lock:
+            candidates = []
+            budgeted = 0
+            for key, ref in self._lru.items():
+                nbytes = self._loaded.get(key)
+                if nbytes is None or nbytes < pinned_below:
+                    continue
+                store = ref()
+                if store is None or store is exclude:
+                    continue
+                budgeted += nbytes
+                candidates.append(store)
+        victims: list[ArrayStore] = []
+        freed = 0
+        for store in [None] + candidates:
+            if store is not None:
+                victims.append(store)
+                freed += store.nbytes
+            fits = budgeted - freed + size <= limit
+            if fits and (memory is None or
+                         self._free_memory_allows(size, memory[0] + freed, memory[1])):
+                return victims
+        return None
+
+    def evict(self, victims: list[ArrayStore]) -> bool:
+        """Offload ``victims``; False if one of them could not be offloaded."""
+        for victim in victims:
+            try:
+                self.offload(victim)
+            except OSError as exc:
+                logger.warning('could not offload a column to make room: %s', exc)
+                return False
+        return True
+
+    def admit(self, store: ArrayStore, manual: bool = False) -> bool:
+        """Load ``store`` if it fits after evicting least recently used stores.
+
+        Returns
+        -------
+        bool
+            Whether the store is loaded afterwards.
+
+        Raises
+        ------
+        MemoryBudgetError
+            For a manual load that cannot fit even after evicting everything.
+        """
+        with self.lock:
+            if store.loaded:
+                return True
+            attempt = (self.generation, cfg.memory_limit, cfg.always_load_max_size)
+            if not manual and self._refused.get(id(store)) == attempt:
+                return False  # nothing changed since the last refusal
+            victims = self.plan(store.nbytes, exclude=store, manual=manual)
+            if victims is None:
+                self._refused[id(store)] = attempt
+                if manual:
+                    raise MemoryBudgetError(
+                        f'cannot load a column of {store.nbytes} bytes: it does not fit '
+                        f'in cfg.memory_limit ({cfg.memory_limit} bytes) even after '
+                        f'offloading every other column')
+                return False
+            if not self.evict(victims):
+                return False
+            store.load()
+            self._account(id(store), store.nbytes)
+            return True
+
+    def offload(self, store: ArrayStore) -> None:
+        """Move ``store`` to disk. On error it stays loaded and accounted."""
+        with self.lock:
+            if not store.loaded:
+                return
+            store.offload()
+            self._account(id(store), None)
+
+    def reserve(self, size: int) -> bool:
+        """Make room for a new array of ``size`` bytes; whether it may be in RAM."""
+        with self.lock:
+            victims = self.plan(size)
+            return victims is not None and self.evict(victims)
+
+
+manager = MemoryManager()
+"""The process-wide memory manager."""
