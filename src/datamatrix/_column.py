@@ -64,6 +64,20 @@ class BaseColumn:
         """Keep the first ``n`` rows or append default rows."""
         raise NotImplementedError
 
+    @classmethod
+    def _from_data(cls, datamatrix, data: Any, metadata: Any = None) -> 'BaseColumn':
+        """A column bound to ``datamatrix`` that takes ``data`` as its values as is.
+
+        ``data`` is the storage of the type: a list for MixedColumn, an ndarray of
+        the storage dtype for numeric columns. Used by readers and converters.
+        """
+        column = object.__new__(cls)
+        column._datamatrix = datamatrix
+        column._rowid = datamatrix._rowid
+        column.metadata = metadata
+        column._seq = data
+        return column
+
     def _adopt(self, other: 'BaseColumn') -> None:
         """Take over the values of ``other`` (same type), e.g. after deleting rows."""
         self._seq = other._seq

@@ -127,6 +127,26 @@ class _MultiDimensionalColumn(BaseColumn):
         new.metadata = None
         return new
 
+    @classmethod
+    def _from_store(cls, datamatrix, store, dims: Any, defaultnan: bool = True,
+                    metadata: Any = None) -> '_MultiDimensionalColumn':
+        """A column bound to ``datamatrix`` around an existing store.
+
+        ``store`` is an :class:`~datamatrix._storage.ArrayStore` of shape
+        ``(len(datamatrix),) + cell shape``, already known to the memory manager
+        (made by ``_stream.new_store``/``build``, or registered with
+        ``manager.add``). Used by readers and converters.
+        """
+        column = object.__new__(cls)
+        column._dims = parse_shape(dims)
+        column.defaultnan = bool(defaultnan)
+        column._dtype = store.dtype
+        column._store = store
+        column.metadata = metadata
+        column._datamatrix = datamatrix
+        column._rowid = datamatrix._rowid
+        return column
+
     def _use(self) -> np.ndarray:
         """The array, after telling the memory manager that the column was used."""
         store = self._store
