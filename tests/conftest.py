@@ -1,0 +1,54 @@
+"""Shared fixtures: run multidimensional tests for a loaded and an offloaded column."""
+import os
+
+import pytest
+
+from datamatrix._config import cfg
+
+_SETTINGS = ('memory_limit', 'always_load_max_size', 'save_chunk_size', 'tmp_dir')
+
+
+class Storage:
+    """Where MD columns of a test live: ``'loaded'`` (RAM) or ``'offloaded'`` (spill file).
+
+    ``storage.prepare(col)`` puts a column in that state (and returns it), so one
+    test body checks that storage never changes a result.
+    """
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+        self.offloaded = mode == 'offloaded'
+
+    def prepare(self, col):
+        """Offload ``col`` in the offloaded mode; return it."""
+        if self.offloaded:
+            col.loaded = False
+            assert not col.loaded
+        return col
+
+    def __repr__(self) -> str:
+        return self.mode
+
+
+@pytest.fixture(params=['loaded', 'offloaded'])
+def storage(request, tmp_path):
+    """A :class:`Storage`; the offloaded mode uses a tiny budget and small blocks.
+
+    With ``always_load_max_size = 0`` and a 16-byte ``memory_limit`` nothing but
+    empty arrays fits in memory, so offloaded columns stay offloaded and new
+    results are created in spill files; ``save_chunk_size = 40`` makes streaming
+    use blocks of a row or two. The configuration is restored afterwards and no
+    file may be left in ``tmp_dir``.
+    """
+    saved = {name: getattr(cfg, name) for name in _SETTINGS}
+    cfg.tmp_dir = str(tmp_path)
+    if request.param == 'offloaded':
+        cfg.always_load_max_size = 0
+        cfg.memory_limit = 16
+        cfg.save_chunk_size = 40
+    try:
+        yield Storage(request.param)
+    finally:
+        for name, value in saved.items():
+            setattr(cfg, name, value)
+    assert os.listdir(tmp_path) == [], 'temporary files were left behind'
