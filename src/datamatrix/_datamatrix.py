@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import keyword
 import math
+import weakref
 from typing import Any, Iterator
 
 import numpy as np
@@ -50,6 +51,66 @@ def _check_name(name: Any) -> str:
     return name
 
 
+class _Columns(dict):
+    """Columns by name, insertion-ordered.
+
+    Columns read as attributes (``dm.name``) are cached in the owner's instance
+    ``__dict__`` so that the next read is a plain attribute look-up; any change
+    to the mapping drops those cached entries.
+    """
+
+    __slots__ = ('_owner', '_cached')
+
+    def __init__(self, owner: 'DataMatrix', *args: Any) -> None:
+        super().__init__(*args)
+        self._owner = weakref.ref(owner)
+        self._cached: set[str] = set()
+
+    def cache(self, name: str, column: BaseColumn) -> None:
+        owner = self._owner()
+        if owner is not None and not hasattr(type(owner), name):
+            owner.__dict__[name] = column
+            self._cached.add(name)
+
+    def _changed(self) -> None:
+        owner = self._owner()
+        if owner is not None:
+            for name in self._cached:
+                owner.__dict__.pop(name, None)
+        self._cached.clear()
+
+    def __setitem__(self, key, value):
+        self._changed()
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key):
+        self._changed()
+        super().__delitem__(key)
+
+    def pop(self, *args):
+        self._changed()
+        return super().pop(*args)
+
+    def clear(self):
+        self._changed()
+        super().clear()
+
+    def update(self, *args, **kwargs):
+        self._changed()
+        super().update(*args, **kwargs)
+
+    def setdefault(self, *args):
+        self._changed()
+        return super().setdefault(*args)
+
+    def popitem(self):
+        self._changed()
+        return super().popitem()
+
+    def __reduce__(self):
+        return dict, (dict(self),)
+
+
 class DataMatrix:
     """A table of named columns, one row per trial (SPEC 2).
 
@@ -79,7 +140,7 @@ class DataMatrix:
         if col_type is None:
             raise InvalidValueError(f'invalid default_col_type {default_col_type!r}')
         init = object.__setattr__
-        init(self, '_cols', {})
+        init(self, '_cols', _Columns(self))
         init(self, '_family', next(_families))
         init(self, '_sorted', True)
         init(self, '_default_col_type', col_type)
@@ -265,10 +326,14 @@ class DataMatrix:
     def __getattr__(self, name: str) -> BaseColumn:
         if name.startswith('__') or '_cols' not in self.__dict__:
             raise AttributeError(name)
+        cols = self._cols
         try:
-            return self._cols[name]
+            column = cols[name]
         except KeyError:
             raise ColumnNotFoundError(f'no column named {name!r}') from None
+        if type(cols) is _Columns:
+            cols.cache(name, column)
+        return column
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name in _PROPERTIES or name.startswith('_'):
@@ -364,8 +429,9 @@ class DataMatrix:
             raise ValueError(f'a column named {new!r} exists already')
         if not isinstance(new, str) or not new.isidentifier() or keyword.iskeyword(new):
             raise ValueError(f'{new!r} is not a valid column name')
-        object.__setattr__(self, '_cols', {new if name == old else name: col
-                                           for name, col in self._cols.items()})
+        self._cols._changed()
+        object.__setattr__(self, '_cols', _Columns(self, {
+            new if name == old else name: col for name, col in self._cols.items()}))
 
     # -- rows ------------------------------------------------------------------------------
     def _unique_columns(self) -> list[BaseColumn]:
@@ -418,7 +484,7 @@ class DataMatrix:
                 copy.metadata = col.metadata
                 copies[id(col)] = copy
             columns[name] = copies[id(col)]
-        init(new, '_cols', columns)
+        init(new, '_cols', _Columns(new, columns))
         return new
 
     def _select_ids(self, ids: np.ndarray) -> 'DataMatrix':
@@ -494,6 +560,9 @@ class DataMatrix:
 
     def __lshift__(self, other: Any) -> 'DataMatrix':
         from .operations import stack
+        if isinstance(other, dict):  # dm <<= {'x': 5}: a dict of cell values is one row
+            other = {name: [value] if _keys.is_scalar(value) else value
+                     for name, value in other.items()}
         return stack(self, other)
 
     # -- printing ----------------------------------------------------------------------------
@@ -510,11 +579,13 @@ class DataMatrix:
 
     # -- pickling ---------------------------------------------------------------------------
     def __getstate__(self) -> dict:
-        return dict(self.__dict__)
+        return {key: value for key, value in self.__dict__.items()
+                if key.startswith('_')}
 
     def __setstate__(self, state: dict) -> None:
         for key, value in state.items():
             object.__setattr__(self, key, value)
+        object.__setattr__(self, '_cols', _Columns(self, state.get('_cols', {})))
         object.__setattr__(self, '_family', next(_families))
 
 

@@ -96,15 +96,19 @@ class MemoryManager:
         return [store for store in (ref() for ref in refs) if store is not None]
 
     # -- use ---------------------------------------------------------------------
-    def touch(self, store: ArrayStore) -> None:
-        """Mark a store as used: most recent, and loaded if the rules allow."""
+    def touch(self, store: ArrayStore, keep_data: bool = True) -> None:
+        """Mark a store as used: most recent, and loaded if the rules allow.
+
+        ``keep_data=False`` says that the caller is about to overwrite every
+        value, so a load need not read the old ones from disk.
+        """
         self.last = store
         try:
             self._lru.move_to_end(id(store))
         except KeyError:
             self.add(store)
         if not store.loaded:
-            self.admit(store)
+            self.admit(store, keep_data=keep_data)
 
     # -- system memory -------------------------------------------------------------
     def _system_memory(self) -> tuple[int, int] | None:
@@ -183,7 +187,8 @@ class MemoryManager:
                 return False
         return True
 
-    def admit(self, store: ArrayStore, manual: bool = False) -> bool:
+    def admit(self, store: ArrayStore, manual: bool = False,
+              keep_data: bool = True) -> bool:
         """Load ``store`` if it fits after evicting least recently used stores.
 
         Returns
@@ -213,7 +218,7 @@ class MemoryManager:
                 return False
             if not self.evict(victims):
                 return False
-            store.load()
+            store.load(copy=keep_data)
             self._account(id(store), store.nbytes)
             return True
 

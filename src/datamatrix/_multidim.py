@@ -154,10 +154,11 @@ class _MultiDimensionalColumn(BaseColumn):
             manager.touch(store)
         return store.array
 
-    def _use_for_write(self) -> np.ndarray:
+    def _use_for_write(self, everything: bool = False) -> np.ndarray:
+        """The array for writing (``everything``: all values will be overwritten)."""
         store = self._store
         if manager.last is not store or not store.loaded:
-            manager.touch(store)
+            manager.touch(store, keep_data=not everything)
         if store.readonly_source:
             store.make_writable()
         return store.array
@@ -533,7 +534,9 @@ class _MultiDimensionalColumn(BaseColumn):
             raise ShapeMismatchError(
                 f'cannot assign a value of shape {value.shape} to a region of shape '
                 f'{logical_shape}')
-        target = self._use_for_write()
+        everything = len(positions) == len(array) and all(
+            kind == 'slice' and index == slice(None) for kind, index in axes[1:])
+        target = self._use_for_write(everything)
         cell_index = []
         fancy = False
         for kind, index in axes[1:]:
