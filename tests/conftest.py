@@ -5,7 +5,8 @@ import pytest
 
 from datamatrix._config import cfg
 
-_SETTINGS = ('memory_limit', 'always_load_max_size', 'save_chunk_size', 'tmp_dir')
+_SETTINGS = ('memory_limit', 'always_load_max_size', 'never_load_min_size',
+             'save_chunk_size', 'tmp_dir')
 
 
 class Storage:
@@ -34,17 +35,19 @@ class Storage:
 def storage(request, tmp_path):
     """A :class:`Storage`; the offloaded mode uses a tiny budget and small blocks.
 
-    With ``always_load_max_size = 0`` and a 16-byte ``memory_limit`` nothing but
-    empty arrays fits in memory, so offloaded columns stay offloaded and new
-    results are created in spill files; ``save_chunk_size = 40`` makes streaming
-    use blocks of a row or two. The configuration is restored afterwards and no
+    With ``always_load_max_size = 0`` and ``never_load_min_size = 0`` nothing but
+    empty arrays is loaded automatically, so offloaded columns stay offloaded and
+    new results are created in spill files; the budget (``memory_limit``, 1 MiB)
+    stays large enough for explicit copies such as ``col.array``, and
+    ``save_chunk_size = 40`` makes streaming use blocks of a row or two. The configuration is restored afterwards and no
     file may be left in ``tmp_dir``.
     """
     saved = {name: getattr(cfg, name) for name in _SETTINGS}
     cfg.tmp_dir = str(tmp_path)
     if request.param == 'offloaded':
         cfg.always_load_max_size = 0
-        cfg.memory_limit = 16
+        cfg.never_load_min_size = 0
+        cfg.memory_limit = 2 ** 20
         cfg.save_chunk_size = 40
     try:
         yield Storage(request.param)

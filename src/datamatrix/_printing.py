@@ -36,9 +36,11 @@ def table_text(dm) -> str:
     columns = dm.columns
     shown = columns[:MAX_TEXT_COLUMNS]
     table = PrettyTable(['#'] + [name for name, _ in shown])
-    for position in range(n):
+    from ._column import IntColumn
+    for position in range(n):  # IntColumn cells as numpy ints: never %E (reference quirk)
         table.add_row([int(dm._rowid[position])] +
-                      [cell_text(col[position]) for _, col in shown])
+                      [cell_text(col._seq[position] if isinstance(col, IntColumn)
+                                 else col[position]) for _, col in shown])
     text = str(table)
     if len(columns) > MAX_TEXT_COLUMNS:
         text += f'\n(+ {len(columns) - MAX_TEXT_COLUMNS} columns not shown)'
