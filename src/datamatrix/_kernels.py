@@ -257,13 +257,12 @@ def smooth_block(block: ArrayLike, winlen: int = 11,
     winlen = int(winlen)
     window = np.ones(winlen) if wintype == 'flat' else getattr(np, wintype)(winlen)
     window = window / window.sum()
-    half = (winlen - 1) // 2
-    pad_width = [(0, 0)] * (block.ndim - 1) + [(half, half)]
-    padded = np.pad(block, pad_width, mode='reflect')
-    out = np.zeros_like(block)
-    for offset, weight in enumerate(window):  # symmetric window: no flip needed
-        out += weight * padded[..., offset:offset + depth]
-    return out
+    if block.size == 0:
+        return block.copy()
+    # scipy's 'mirror' mode is the reflection that excludes the edge sample; one
+    # pass in C, several times faster than a numpy loop over the window.
+    from scipy.ndimage import convolve1d
+    return convolve1d(block, window, axis=-1, mode='mirror')
 
 
 def downsample_block(block: ArrayLike, by: int,

@@ -37,11 +37,11 @@ def blocks_of(array: np.ndarray,
         release_pages(block)
 
 
-def build(shape: tuple, dtype,
-          fill_blocks: Callable[[int, int], np.ndarray | float]) -> ArrayStore:
+def build(shape: tuple, dtype, fill_blocks: Callable[[int, int], np.ndarray | float],
+          max_bytes: int | None = None) -> ArrayStore:
     """A new store of ``shape`` whose rows ``start:stop`` are ``fill_blocks(start, stop)``."""
     store = new_store(shape, dtype)
-    for start, stop, block in blocks_of(store.array):
+    for start, stop, block in blocks_of(store.array, max_bytes):
         block[...] = fill_blocks(start, stop)
     return store
 
@@ -67,15 +67,25 @@ def take_rows(array: np.ndarray, positions: np.ndarray | slice) -> ArrayStore:
 
 def map_blocks(array: np.ndarray, fnc: Callable[[np.ndarray, int, int], np.ndarray],
                cell_shape: tuple, dtype) -> ArrayStore:
-    """A new store whose row blocks are ``fnc(block, start, stop)`` of ``array``'s."""
+    """A new store whose row blocks are ``fnc(block, start, stop)`` of ``array``'s.
+
+    Blocks hold at most ``cfg.save_chunk_size`` bytes of input *and* of output,
+    so a function that shrinks rows (e.g. downsampling) reads no larger blocks.
+    """
+    from ._config import cfg
     shape = (len(array),) + tuple(cell_shape)
+    in_row = array.itemsize * int(np.prod(array.shape[1:]))
+    out_row = np.dtype(dtype).itemsize * int(np.prod(cell_shape))
+    max_bytes = int(cfg.save_chunk_size)
+    if in_row > out_row:  # limit the input block; row_blocks counts output bytes
+        max_bytes = max_bytes * max(out_row, 1) // in_row
 
     def fill(start: int, stop: int) -> np.ndarray:
         result = fnc(array[start:stop], start, stop)
         release_pages(array[start:stop])
         return result
 
-    return build(shape, dtype, fill)
+    return build(shape, dtype, fill, max_bytes)
 
 
 # -- reductions over rows ------------------------------------------------------------
