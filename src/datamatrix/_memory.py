@@ -24,7 +24,7 @@ import weakref
 from collections import OrderedDict
 from typing import TYPE_CHECKING
 
-from ._config import cfg, logger
+from ._config import _cgroup_limit, cfg, logger
 from .errors import MemoryBudgetError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -41,8 +41,9 @@ class MemoryManager:
         """Bytes of every loaded store, by id."""
         self.resident = 0
         """Total bytes of loaded stores (pinned ones included)."""
-        self.last: ArrayStore | None = None
-        """The most recently used store, so repeated use costs one comparison."""
+        self.last = 0
+        """The id of the most recently used store, so repeated use costs one
+        comparison (an id, not a reference, so that it never keeps a store alive)."""
         self.lock = threading.RLock()
         self._snapshot: tuple[float, int, int] | None = None
         self._moved_since_snapshot = 0
@@ -60,12 +61,14 @@ class MemoryManager:
             weakref.finalize(store, self._forget, key)
             if store.loaded:
                 self._account(key, store.nbytes)
-            self.last = store
+            self.last = key
 
     def _forget(self, key: int) -> None:
         with self.lock:
             self._lru.pop(key, None)
             self._refused.pop(key, None)
+            if self.last == key:
+                self.last = 0
             nbytes = self._loaded.pop(key, None)
             if nbytes is not None:
                 self.resident -= nbytes
@@ -102,7 +105,7 @@ class MemoryManager:
         ``keep_data=False`` says that the caller is about to overwrite every
         value, so a load need not read the old ones from disk.
         """
-        self.last = store
+        self.last = id(store)
         try:
             self._lru.move_to_end(id(store))
         except KeyError:
@@ -118,11 +121,11 @@ class MemoryManager:
             try:
                 import psutil
                 vm = psutil.virtual_memory()
-                from ._config import total_memory
-                total = total_memory()
-                available = min(vm.available, total)
             except Exception:  # memory cannot be measured: always allow
                 return None
+            limit = _cgroup_limit()
+            total = min(vm.total, limit) if limit else vm.total
+            available = min(vm.available, total)
             self._snapshot = (now, available, total)
             self._moved_since_snapshot = 0
         _, available, total = self._snapshot
