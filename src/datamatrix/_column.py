@@ -323,8 +323,9 @@ class BaseColumn:
         return values
 
     def __matmul__(self, fnc: Callable) -> 'BaseColumn':
-        from .functional import map_
-        return map_(fnc, self)
+        if not callable(fnc):  # fnc.map_(f, col) calls col @ f: do not call map_ back
+            raise TypeError(f'col @ f needs a callable, not {type(fnc).__name__}')
+        return self._map(fnc)
 
     def _map(self, fnc: Callable) -> 'BaseColumn':
         """``col @ fnc`` for 1-D columns: same type, converted results."""
