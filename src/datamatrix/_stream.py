@@ -155,8 +155,9 @@ def nanmedian(array: np.ndarray, cell_shape: tuple) -> np.ndarray:
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', RuntimeWarning)
         for start in range(0, n_cells, step):
-            part = np.asarray(flat[:, start:start + step], dtype=np.float64)
-            result[start:start + step] = np.nanmedian(part, axis=0) if len(part) \
+            # one cell position per row: numpy's nanmedian is leanest along axis 1
+            part = np.array(flat[:, start:start + step].T, dtype=np.float64, order='C')
+            result[start:start + step] = np.nanmedian(part, axis=1) if len(array) \
                 else np.nan
             release_pages(flat)
     if np.isnan(result).any():

@@ -1,0 +1,113 @@
+"""Out-of-core work: columns larger than the budget stream in bounded memory."""
+import gc
+import os
+import tracemalloc
+import warnings
+
+import numpy as np
+import pytest
+
+from datamatrix import DataMatrix, MultiDimensionalColumn, SeriesColumn, cfg
+
+CHUNK = 16 * 1024
+_SETTINGS = ('memory_limit', 'always_load_max_size', 'save_chunk_size', 'tmp_dir')
+
+
+@pytest.fixture
+def big(tmp_path):
+    """A 400 kB series column (with NaNs) under a 100 kB budget and 16 kB chunks."""
+    saved = {name: getattr(cfg, name) for name in _SETTINGS}
+    cfg.tmp_dir = str(tmp_path)
+    cfg.always_load_max_size = 0
+    cfg.memory_limit = 100_000
+    cfg.save_chunk_size = CHUNK
+    rng = np.random.default_rng(3)
+    data = rng.normal(size=(200, 250))
+    data[rng.random(data.shape) < 0.05] = np.nan
+    dm = DataMatrix(length=200)
+    dm.s = SeriesColumn(depth=250)
+    dm.s = data
+    dm.group = [i % 3 for i in range(200)]
+    assert not dm.s.loaded
+    yield dm, data
+    del dm
+    gc.collect()
+    for name, value in saved.items():
+        setattr(cfg, name, value)
+    assert os.listdir(tmp_path) == []
+
+
+def peak_extra(fnc):
+    """Peak bytes allocated (numpy included) while ``fnc`` runs, and its result."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        result = fnc()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak, result
+
+
+@pytest.mark.parametrize('name, reference', [
+    ('mean', np.nanmean), ('sum', np.nansum), ('min', np.nanmin), ('max', np.nanmax),
+    ('median', np.nanmedian), ('std', lambda a, axis: np.nanstd(a, axis=axis, ddof=1)),
+])
+def test_descriptives_stream_and_match_numpy(big, name, reference):
+    """Descriptives of a column above the budget equal numpy's, in bounded memory."""
+    dm, data = big
+    peak, result = peak_extra(lambda: getattr(dm.s, name))
+    np.testing.assert_allclose(result, reference(data, axis=0), rtol=1e-12)
+    assert not dm.s.loaded
+    assert peak < 4 * CHUNK + 10 * data.shape[1] * 8
+
+
+def test_ellipsis_averaging_streams(big):
+    """Averaging over rows and over samples of an offloaded column matches numpy."""
+    dm, data = big
+    peak, grand = peak_extra(lambda: dm.s[..., ...])
+    assert grand == pytest.approx(np.nanmean(data))
+    assert peak < 4 * CHUNK
+    per_row = dm.s[:, ...]
+    np.testing.assert_allclose(np.array(per_row), np.nanmean(data, axis=1))
+    np.testing.assert_allclose(dm.s[...], np.nanmean(data, axis=0))
+    assert not dm.s.loaded
+
+
+def test_arithmetic_result_above_budget_is_offloaded(big):
+    """Arithmetic on a big column gives an offloaded result with numpy's values."""
+    dm, data = big
+    peak, result = peak_extra(lambda: dm.s * 2 + 1)
+    assert not result.loaded
+    np.testing.assert_array_equal(result._store.array, data * 2 + 1)
+    assert peak < 4 * CHUNK
+
+
+def test_selection_of_rows_streams(big):
+    """Selecting rows by another column copies the big column block by block."""
+    dm, data = big
+    peak, subset = peak_extra(lambda: dm.group == 1)
+    np.testing.assert_array_equal(np.asarray(subset.s._store.array), data[1::3])
+    assert peak < 4 * CHUNK + 200 * 8 * 4
+    reversed_ = dm.s[::-1]
+    np.testing.assert_array_equal(np.asarray(reversed_._store.array), data[::-1])
+
+
+def test_whole_column_and_subset_assignment_stream(big):
+    """Assigning to all rows or a subset of an offloaded column stays in bounds."""
+    dm, data = big
+    peak, _ = peak_extra(lambda: dm.s.__setitem__(slice(None), 7))
+    assert peak < 4 * CHUNK
+    assert not dm.s.loaded
+    dm.s[dm.group == 2] = 1
+    expected = np.full(data.shape, 7.0)
+    expected[2::3] = 1
+    np.testing.assert_array_equal(np.asarray(dm.s._store.array), expected)
+
+
+def test_row_selection_on_offloaded_column_keeps_values(big):
+    """Slicing, fancy indexing and cell access read the right values from disk."""
+    dm, data = big
+    np.testing.assert_array_equal(dm.s[5], data[5])
+    np.testing.assert_array_equal(np.asarray(dm.s[[3, 1, 4]]._store.array), data[[3, 1, 4]])
+    assert dm.s[7, 9] == data[7, 9] or (np.isnan(dm.s[7, 9]) and np.isnan(data[7, 9]))
