@@ -5,6 +5,7 @@ import tracemalloc
 import warnings
 
 import numpy as np
+import numpy.ma  # noqa: F401  (imported by nanmedian; not data memory)
 import pytest
 
 from datamatrix import DataMatrix, MultiDimensionalColumn, SeriesColumn, cfg
