@@ -11,22 +11,23 @@ import pytest
 from datamatrix import DataMatrix, MultiDimensionalColumn, SeriesColumn, cfg
 
 CHUNK = 16 * 1024
+OVERHEAD = 64 * 1024  # fixed costs (numpy internals), independent of the column size
 _SETTINGS = ('memory_limit', 'always_load_max_size', 'save_chunk_size', 'tmp_dir')
 
 
 @pytest.fixture
 def big(tmp_path):
-    """A 400 kB series column (with NaNs) under a 100 kB budget and 16 kB chunks."""
+    """A 1.6 MB series column (with NaNs) under a 100 kB budget and 16 kB chunks."""
     saved = {name: getattr(cfg, name) for name in _SETTINGS}
     cfg.tmp_dir = str(tmp_path)
     cfg.always_load_max_size = 0
     cfg.memory_limit = 100_000
     cfg.save_chunk_size = CHUNK
     rng = np.random.default_rng(3)
-    data = rng.normal(size=(200, 250))
+    data = rng.normal(size=(200, 1000))
     data[rng.random(data.shape) < 0.05] = np.nan
     dm = DataMatrix(length=200)
-    dm.s = SeriesColumn(depth=250)
+    dm.s = SeriesColumn(depth=1000)
     dm.s = data
     dm.group = [i % 3 for i in range(200)]
     assert not dm.s.loaded
@@ -60,7 +61,7 @@ def test_descriptives_stream_and_match_numpy(big, name, reference):
     peak, result = peak_extra(lambda: getattr(dm.s, name))
     np.testing.assert_allclose(result, reference(data, axis=0), rtol=1e-12)
     assert not dm.s.loaded
-    assert peak < 4 * CHUNK + 10 * data.shape[1] * 8
+    assert peak < 4 * CHUNK + OVERHEAD + 4 * data.shape[1] * 8
 
 
 def test_ellipsis_averaging_streams(big):
@@ -68,7 +69,7 @@ def test_ellipsis_averaging_streams(big):
     dm, data = big
     peak, grand = peak_extra(lambda: dm.s[..., ...])
     assert grand == pytest.approx(np.nanmean(data))
-    assert peak < 4 * CHUNK
+    assert peak < 4 * CHUNK + OVERHEAD
     per_row = dm.s[:, ...]
     np.testing.assert_allclose(np.array(per_row), np.nanmean(data, axis=1))
     np.testing.assert_allclose(dm.s[...], np.nanmean(data, axis=0))
@@ -81,7 +82,7 @@ def test_arithmetic_result_above_budget_is_offloaded(big):
     peak, result = peak_extra(lambda: dm.s * 2 + 1)
     assert not result.loaded
     np.testing.assert_array_equal(result._store.array, data * 2 + 1)
-    assert peak < 4 * CHUNK
+    assert peak < 4 * CHUNK + OVERHEAD
 
 
 def test_selection_of_rows_streams(big):
@@ -89,7 +90,7 @@ def test_selection_of_rows_streams(big):
     dm, data = big
     peak, subset = peak_extra(lambda: dm.group == 1)
     np.testing.assert_array_equal(np.asarray(subset.s._store.array), data[1::3])
-    assert peak < 4 * CHUNK + 200 * 8 * 4
+    assert peak < 4 * CHUNK + OVERHEAD
     reversed_ = dm.s[::-1]
     np.testing.assert_array_equal(np.asarray(reversed_._store.array), data[::-1])
 
@@ -98,7 +99,7 @@ def test_whole_column_and_subset_assignment_stream(big):
     """Assigning to all rows or a subset of an offloaded column stays in bounds."""
     dm, data = big
     peak, _ = peak_extra(lambda: dm.s.__setitem__(slice(None), 7))
-    assert peak < 4 * CHUNK
+    assert peak < 4 * CHUNK + OVERHEAD
     assert not dm.s.loaded
     dm.s[dm.group == 2] = 1
     expected = np.full(data.shape, 7.0)
