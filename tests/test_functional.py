@@ -419,7 +419,8 @@ def test_filter_column_with_any_callable():
     """``filter_`` on a column returns a column and accepts built-ins and partials."""
     dm = _dm(x=[0, 1, '', 'a', 2])
     assert list(filter_(bool, dm.x)) == [1, 'a', 2]
-    assert list(filter_(functools.partial(isinstance, classinfo=str), dm.x)) == ['', 'a']
+    assert list(filter_(functools.partial(g, y=-1), dm.x[[0, 1, 4]])) == [0, 2]
+    assert list(filter_(str.isalpha, dm.x[[2, 3]])) == ['a']
     assert list(filter_(lambda v: v == 1, dm.x)) == [1]
     assert len(filter_(lambda v: False, dm.x)) == 0
 
