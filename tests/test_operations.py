@@ -233,6 +233,7 @@ def test_stack_many_inputs_offloaded(offloaded):
     assert len(result) == 30
     assert np.array_equal(result.s._use()[:, 0], np.repeat(np.arange(10.0), 3))
     assert list(result.k) == list(np.repeat(np.arange(10), 3))
+    assert result.s.loaded is not offloaded  # over the tiny budget: built in a spill file
 
 
 # -- sort -------------------------------------------------------------------------------
@@ -287,6 +288,7 @@ def test_sort_md(offloaded):
     result = ops.sort(dm, by=dm.k)
     assert np.array_equal(result.s._use()[:, 0], [3, 9, 0, 6])
     assert np.array_equal(dm.s._use()[:, 0], [0, 3, 6, 9])
+    assert result.s.loaded is not offloaded
     sorted_col = ops.sort(dm.s, by=dm.k)
     assert np.array_equal(sorted_col._use()[:, 0], [3, 9, 0, 6])
 
@@ -377,6 +379,9 @@ def test_split_lazy_columns(offloaded):
     assert list(first.i) == [0, 2]
     assert second.equals(dm[1, 3]) and len(dict(second._cols)) == 3
     assert list(first._rowid) == [0, 2]
+    (_, third), _ = ops.split(dm.g)
+    assert all(type(col).__name__ != '_Pending' for col in dict(third._cols).values())
+    assert list({**third._cols}['i']) == [0, 2]
 
 
 def test_tuple_split_deprecated():
@@ -408,6 +413,8 @@ def test_group_basic():
     dm.f = [0.5, NAN, 1.5]
     result = ops.group(dm, by=dm.c)
     assert list(result.c) == ['b', 'a']
+    with pytest.warns(UserWarning, match="column 'c'"):
+        assert isinstance(ops.group(dm, by='x').x, MixedColumn)
     assert np.array_equal(result.x._use(), [[1, 3], [2, NAN]], equal_nan=True)
     assert type(result.x).__name__ == '_SeriesColumn'
     assert np.array_equal(result.f._use(), [[0.5, 1.5], [NAN, NAN]], equal_nan=True)

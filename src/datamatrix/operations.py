@@ -197,7 +197,10 @@ def _stack_md(result: DataMatrix, name: str, parts: list,
 
     def fill(start: int, stop: int) -> np.ndarray:
         block = np.empty((stop - start,) + cell_shape, dtype)
-        for (col, n), offset in zip(parts, offsets):
+        index = int(np.searchsorted(offsets, start, side='right')) - 1
+        while index < len(parts) and offsets[index] < stop:
+            (col, n), offset = parts[index], int(offsets[index])
+            index += 1
             first, last = max(start, offset), min(stop, offset + n)
             if first >= last:
                 continue
@@ -559,6 +562,8 @@ def split(col: BaseColumn, *values: Any) -> Iterator:
     """
     if not isinstance(col, BaseColumn):
         raise TypeError(f'split expects a column, not {type(col).__name__}')
+    if isinstance(col, _MultiDimensionalColumn):
+        raise TypeError('cannot split by a multidimensional column')
     columns = [v for v in values if isinstance(v, BaseColumn)]
     if columns and len(columns) != len(values):
         raise ValueError('split accepts either values or columns, not both')
