@@ -479,6 +479,7 @@ def test_fullfactorial():
     assert list(result.a) == ['x', 'y'] * 3
     assert list(result.b) == [1, 1, 2, 2, 3, 3]
     assert len(ops.fullfactorial(DataMatrix())) == 0
+    assert list(ops.fullfactorial(DataMatrix(a=[1, 2]), ignore=1.0).a) == [2]
     dm.f = FloatColumn
     with pytest.raises(TypeError):
         ops.fullfactorial(dm)
@@ -570,6 +571,24 @@ def test_shuffle_horiz():
     assert list(dm.a) == list(range(30))
     with pytest.raises(ValueError):
         ops.shuffle_horiz(dm.a, DataMatrix(a=[1]).a)
+
+
+def test_shuffle_horiz_md(offloaded):
+    """MD cells are swapped between columns without corrupting each other."""
+    dm = _series_dm(offloaded, n=8, depth=2)
+    dm.t = SeriesColumn(depth=2)
+    dm.t = -dm.s._use()
+    _place(dm.t, offloaded)
+    random.seed(4)
+    result = ops.shuffle_horiz(dm.s, dm.t)
+    swapped = 0
+    for i in range(8):
+        s, t = result.s[i], result.t[i]
+        original = np.arange(2.0) + 2 * i
+        assert {tuple(s), tuple(t)} == {tuple(original), tuple(-original)}
+        swapped += bool(s[1] < 0)
+    assert swapped > 0
+    assert np.array_equal(dm.s._use()[:, 1], np.arange(8) * 2 + 1)
 
 
 def test_pivot_table():

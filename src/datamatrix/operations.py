@@ -694,6 +694,8 @@ def group(dm: DataMatrix, by: Any) -> DataMatrix:
             item = dm[item]
         if not isinstance(item, BaseColumn) or item not in dm:
             raise ValueError(f'group: {item!r} is not a column of the DataMatrix')
+        if isinstance(item, _MultiDimensionalColumn):
+            raise TypeError('group: cannot group by a multidimensional column')
         by_columns.append(item)
     n = len(dm)
     if by_columns:
@@ -729,7 +731,8 @@ def fullfactorial(dm: DataMatrix, ignore: Any = '') -> DataMatrix:
     """All combinations of the levels of every column (SPEC 7.3).
 
     Each column is a factor whose levels are its cells that differ from
-    ``ignore``, in order of appearance (repeats are separate levels). The first
+    ``ignore`` (converted like a MixedColumn value, so ``1.0`` ignores ``1``;
+    NaN ignores NaN), in order of appearance (repeats are separate levels). The first
     column (in ``dm.columns`` order) varies fastest.
 
     Raises
@@ -751,7 +754,11 @@ def fullfactorial(dm: DataMatrix, ignore: Any = '') -> DataMatrix:
                             f'{type(col).__name__}')
     if not columns:
         return DataMatrix()
-    levels = [[v for v in col._seq if not (type(v) is type(ignore) and v == ignore)]
+    try:  # cells are stored converted, so compare with the converted value
+        ignore = _keys.convert_mixed(ignore)
+    except (TypeError, ValueError):
+        pass
+    levels = [[v for v in col._seq if not (v == ignore or _is_nan(v) and _is_nan(ignore))]
               for _, col in columns]
     combinations = list(itertools.product(*levels[::-1]))
     result = DataMatrix(length=len(combinations))
