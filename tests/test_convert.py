@@ -154,6 +154,16 @@ def test_from_pandas_names_and_index():
 
 
 @needs_pandas
+def test_from_pandas_duplicate_names():
+    """Names that coincide after conversion get _2, _3 … with a warning, keeping all data."""
+    df = pd.DataFrame([[1, 2, 3]], columns=['a', 'a', 'a'])
+    with pytest.warns(UserWarning, match='duplicate'):
+        dm = cnv.from_pandas(df)
+    dm.sorted = False
+    assert dm.column_names == ['a', 'a_2', 'a_3'] and dm.a_3[0] == 3
+
+
+@needs_pandas
 def test_from_pandas_series():
     """A Series becomes a one-column DataMatrix with the column 'series'."""
     dm = cnv.from_pandas(pd.Series([1.5, 2.5], name='ignored'))
@@ -336,7 +346,7 @@ class FakeEpochs:
         self.metadata = pd.DataFrame({'x': range(len(rows))}, index=rows)
         self.data = data
 
-    def get_data(self):
+    def get_data(self, copy=True):
         return self._data
 
 
@@ -444,6 +454,40 @@ def test_to_xarray_offloaded_column_is_not_loaded(storage):
     if storage.offloaded:  # a read-only view of the spill file, not a copy
         assert not array.values.flags.writeable
         assert np.shares_memory(array.values, dm.md._store.array)
+
+
+def test_conversions_do_not_load_offloaded_columns(tmp_path, monkeypatch):
+    """to_xarray, to_dask, to_pandas and hashing read an offloaded column without loading it,
+    even with room in the budget (where any use of the column would load it)."""
+    monkeypatch.setattr(cfg, 'tmp_dir', str(tmp_path))
+    monkeypatch.setattr(cfg, 'always_load_max_size', 0)
+    monkeypatch.setattr(cfg, 'memory_limit', 2 ** 30)
+    monkeypatch.setattr(cfg, 'save_chunk_size', 40)
+    monkeypatch.setattr(cfg, 'min_mem_free_abs', 0)
+    dm = sample()
+    expected = dm.s.array
+    dm.s.loaded = False
+    dm.s[0]
+    assert dm.s.loaded  # a use loads it: the budget has room
+    dm.s.loaded = False
+    assert not dm.s.loaded
+    hash(dm)
+    conversions = [cnv.to_json]
+    if xr is not None:
+        conversions.append(lambda d: cnv.to_xarray(d).s.values.sum())
+    if pd is not None:
+        conversions.append(cnv.to_pandas)
+    try:
+        import dask.array  # noqa: F401
+        conversions.append(lambda d: cnv.to_dask(d.s).compute())
+    except ImportError:
+        pass
+    for conversion in conversions:
+        conversion(dm)
+        assert not dm.s.loaded
+    np.testing.assert_array_equal(dm.s.array, expected)
+    del dm
+    assert list(tmp_path.iterdir()) == []
 
 
 @needs_xarray

@@ -545,7 +545,11 @@ def from_mne_epochs(epochs: Any, ch_avg: bool = False) -> tuple:
         ``(times,)`` with ``ch_avg``; its metadata is ``epochs.info``.
     """
     _require('mne')
-    data = np.asarray(epochs.get_data(), dtype=np.float64)
+    try:
+        data = epochs.get_data(copy=False)  # mne >= 1.6 asks for copy explicitly
+    except TypeError:
+        data = epochs.get_data()
+    data = np.asarray(data, dtype=np.float64)
     times = tuple(float(t) for t in epochs.times)
     if ch_avg:
         data, dims = np.nanmean(data, axis=1), [times]
