@@ -117,10 +117,12 @@ def nanstd(array: np.ndarray, cell_shape: tuple, ddof: int = 1) -> np.ndarray:
     squares = np.zeros(cell_shape)
     count = np.zeros(cell_shape, dtype=np.int64)
     for _, _, block in blocks_of(array):
-        deviation = block - mean
-        valid = ~np.isnan(deviation)
-        squares += np.where(valid, deviation * deviation, 0).sum(axis=0)
-        count += valid.sum(axis=0)
+        squared = np.subtract(block, mean, dtype=np.float64)  # the only block-sized copy
+        np.square(squared, out=squared)
+        invalid = np.isnan(squared)
+        squared[invalid] = 0
+        squares += squared.sum(axis=0)
+        count += len(block) - invalid.sum(axis=0)
     _warn_empty(np.maximum(count - ddof, 0), 'Degrees of freedom <= 0 for slice.')
     with np.errstate(invalid='ignore', divide='ignore'):
         result = squares / (count - ddof)
@@ -148,7 +150,7 @@ def nanextreme(array: np.ndarray, cell_shape: tuple, fnc: Callable) -> np.ndarra
 def nanmedian(array: np.ndarray, cell_shape: tuple) -> np.ndarray:
     """NaN-ignoring median over rows, computed for blocks of cell positions."""
     from ._config import cfg
-    flat = array.reshape(len(array), -1)
+    flat = array.reshape(len(array), int(np.prod(cell_shape)))  # -1 fails for 0 rows
     n_cells = flat.shape[1]
     result = np.empty(n_cells)
     step = max(1, int(cfg.save_chunk_size) // max(1, len(array) * array.itemsize))
