@@ -579,6 +579,17 @@ def test_int_division():
     assert list(col ** 2) == [49, 49, 0]
 
 
+def test_numpy_operand_on_the_left():
+    """ndarray/numpy-scalar OP col gives a column (reflected), while ufuncs still work."""
+    col = make([1, 2], FloatColumn)
+    result = np.array([10, 20]) - col
+    assert type(result) is FloatColumn and list(result) == [9.0, 18.0]
+    result = np.float64(2) * col
+    assert type(result) is FloatColumn and list(result) == [2.0, 4.0]
+    assert type(np.int64(1) + make([1, 'a'])) is MixedColumn
+    assert np.isnan(col).tolist() == [False, False]
+
+
 @pytest.mark.parametrize('cls', TYPES)
 def test_unary_not_supported(cls):
     """Unary -, + and abs() → TypeError on 1-D columns."""

@@ -279,6 +279,8 @@ class BaseColumn:
     def __gt__(self, other): return self._compare('>', other)
     def __ge__(self, other): return self._compare('>=', other)
     __hash__ = object.__hash__
+    __array_priority__ = 1000.0
+    """Makes ``ndarray OP col`` call ``col.__rOP__`` (a column), not numpy's loop."""
 
     # -- arithmetic ------------------------------------------------------------------------
     def _arith(self, other: Any, fnc: Callable, reflected: bool = False) -> 'BaseColumn':
@@ -304,7 +306,7 @@ class BaseColumn:
     def __rpow__(self, other): return self._dispatch(other, operator.pow, True)
 
     def _dispatch(self, other: Any, fnc: Callable, reflected: bool) -> 'BaseColumn':
-        if self._operand_md(other):  # 1-D with MD: an MD result (SPEC 3.5, 4.6)
+        if self._operand_md(other) and not self._operand_md(self):  # 1-D with MD: MD
             return other._arith(self, fnc, reflected=not reflected)
         return self._arith(other, fnc, reflected)
 
