@@ -310,7 +310,8 @@ def test_from_json_base64_arrays():
 @pytest.mark.parametrize('text', [
     'not json', '{"columns": {}}',
     '{"rowid": [0], "columns": {"x": ["NiftiColumn", [1]]}}',
-    '{"rowid": [0], "columns": {"x": ["MixedColumn", [1, 2]]}}'])
+    '{"rowid": [0], "columns": {"x": ["MixedColumn", [1, 2]]}}',
+    '{"rowid": [0], "columns": {"x": 3}}'])
 def test_from_json_rejects_bad_input(text):
     """Text that does not describe a DataMatrix raises ValueError."""
     with pytest.raises(ValueError):

@@ -417,6 +417,8 @@ def from_json(s: str) -> DataMatrix:
         raise ValueError(f'not a DataMatrix JSON string: {exc}') from exc
     dm = DataMatrix(length=len(rowid))
     for name, entry in columns.items():
+        if not isinstance(entry, list) or len(entry) < 2:
+            raise ValueError(f'column {name!r}: expected [type_name, data], not {entry!r}')
         kind, data = entry[0], entry[1]
         extra = entry[2] if len(entry) > 2 and isinstance(entry[2], dict) else {}
         if kind not in _TYPE_NAMES:
@@ -507,7 +509,11 @@ def _mne_rows(obj: Any, n_epochs: int) -> np.ndarray:
 
 def _mne_column(dm: DataMatrix, data: np.ndarray, rows: np.ndarray, dims: list,
                 metadata: Any) -> _MultiDimensionalColumn:
-    """The column of a ``from_mne_*`` spec: epoch ``i`` in row ``rows[i]``, NaN elsewhere."""
+    """The column of a ``from_mne_*`` spec: epoch ``i`` in row ``rows[i]``, NaN elsewhere.
+
+    Rows are filled block by block (``_stream.build``), so the column may be
+    created offloaded when it does not fit the budget.
+    """
     n = len(dm)
     if len(rows) and (rows.min() < 0 or rows.max() >= n):
         raise IndexError(f'epochs belong to rows up to {rows.max()}, but the '
