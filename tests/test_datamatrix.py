@@ -1122,3 +1122,61 @@ def test_pickle_roundtrip(storage):
     assert copy.m.index_names == [['a', 'b'], [0, 1]] and copy.m.defaultnan is False
     copy.x[0] = 'changed'
     assert part.x[0] is None
+
+
+# ---------------------------------------------------------------------------
+# 2.3 pandas compatibility (needs pandas and datamatrix.convert)
+# ---------------------------------------------------------------------------
+
+@needs_convert
+def test_pandas_compatibility():
+    """get, drop_duplicates, groupby and __dataframe__ go through cnv.to_pandas."""
+    pd = pytest.importorskip('pandas')
+    dm = DataMatrix(length=3)
+    dm.a = 1, 1, 2
+    dm.b = 'x', 'x', 'y'
+    series = dm.get('a')
+    assert isinstance(series, pd.Series) and series.tolist() == [1, 1, 2]
+    assert dm.get('missing', 'default') == 'default'
+    assert dm.get('missing') is None
+    deduplicated = dm.drop_duplicates()
+    assert isinstance(deduplicated, pd.DataFrame) and len(deduplicated) == 2
+    assert dm.groupby('b')['a'].sum().to_dict() == {'x': 2, 'y': 2}
+    assert isinstance(dm.__dataframe__(), pd.DataFrame)
+
+
+# ---------------------------------------------------------------------------
+# 12 exception classes
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize('name, bases', [
+    ('ColumnNotFoundError', (AttributeError, KeyError, ValueError)),
+    ('InvalidKeyError', (KeyError, TypeError)),
+    ('InvalidValueError', (TypeError, ValueError)),
+    ('LengthMismatchError', (ValueError,)),
+    ('ShapeMismatchError', (ValueError,)),
+    ('NotASubsetError', (ValueError,)),
+    ('MemoryBudgetError', (MemoryError,)),
+    ('BinFormatError', (ValueError,))])
+def test_exception_classes(name, bases):
+    """Each error class derives from DataMatrixError and the reference's built-in types."""
+    cls = getattr(errors, name)
+    assert issubclass(cls, errors.DataMatrixError)
+    assert issubclass(errors.DataMatrixError, Exception)
+    for base in bases:
+        assert issubclass(cls, base)
+    assert name in errors.__all__
+
+
+def test_error_messages_name_the_problem():
+    """Messages name the offending column or key and are not repr()-quoted."""
+    dm = DataMatrix(length=2)
+    with pytest.raises(errors.ColumnNotFoundError) as info:
+        dm['nope']
+    assert str(info.value) == "no column named 'nope'"
+    with pytest.raises(errors.InvalidKeyError) as info:
+        dm[1.5]
+    assert '1.5' in str(info.value)
+    with pytest.raises(errors.LengthMismatchError) as info:
+        dm.x = [1, 2, 3]
+    assert '3' in str(info.value) and '2' in str(info.value)
