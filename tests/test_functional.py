@@ -546,3 +546,20 @@ def test_stack_multiprocess_progress_bar(tmp_dir_cfg, capsys):
         cfg.progress, cfg.progress_min_bytes = saved
     assert len(result) == 3
     assert 'stack_multiprocess' in capsys.readouterr().err
+
+
+def _series_job(n):
+    """Worker returning a 2-row DataMatrix with a series column filled with ``n``."""
+    from datamatrix import DataMatrix, SeriesColumn
+    dm = DataMatrix(length=2)
+    dm.s = SeriesColumn(depth=3)
+    dm.s = n
+    return dm
+
+
+def test_stack_multiprocess_multidimensional_results(tmp_dir_cfg):
+    """Series columns come back intact after their transfer files were deleted."""
+    result = stack_multiprocess(_series_job, [1.0, 2.0], processes=2)
+    assert os.listdir(tmp_dir_cfg) == []
+    assert result.s.shape == (4, 3)
+    assert np.array_equal(result.s.array, [[1.0] * 3] * 2 + [[2.0] * 3] * 2)
