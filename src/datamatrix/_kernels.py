@@ -34,8 +34,9 @@ __all__ = [
     'along_last_axis', 'smooth_block', 'downsample_block', 'interpolate_block',
     'z_block', 'filter_block', 'fft_block', 'threshold_block',
     'first_occurrence_block', 'last_occurrence_block', 'endlock_block', 'roll_block',
-    'lock_block', 'trim_bounds', 'normalize_time_block', 'blinkreconstruct_trace',
-    'blinkreconstruct_block', 'reduce_block', 'nancount_block', 'infcount_block',
+    'lock_block', 'lock_pads', 'trim_bounds', 'normalize_time_block',
+    'blinkreconstruct_trace', 'blinkreconstruct_block', 'reduce_block',
+    'nancount_block', 'infcount_block',
 ]
 
 
@@ -635,6 +636,34 @@ def endlock_block(block2d: ArrayLike) -> FloatArray:
     return roll_block(block2d, trailing)
 
 
+def lock_pads(lock: Any, rows: int) -> tuple[NDArray[np.int64], int]:
+    """The right shift of every row and the zero point of :func:`lock_block`.
+
+    ``zero_point = int(max(lock))`` and ``pad_i = int(zero_point - lock[i])``
+    (truncated, never negative); ``(empty, 0)`` without rows. Callers that lock
+    a column block by block use this to align all blocks alike.
+
+    Raises
+    ------
+    TypeError
+        For non-numeric or scalar ``lock`` values.
+    ValueError
+        For a wrong number of lock values or non-finite ones.
+
+    Examples
+    --------
+    >>> lock_pads([1.5, 0, 1], 3)
+    (array([0, 1, 0]), 1)
+    """
+    locks = _per_row(lock, rows, 'lock', allow_scalar=False)
+    if not np.isfinite(locks).all():
+        raise ValueError(f'lock values must be finite, not {lock!r:.80}')
+    if rows == 0:
+        return np.zeros(0, dtype=np.int64), 0
+    zero_point = int(locks.max())
+    return np.trunc(zero_point - locks).astype(np.int64), zero_point
+
+
 def lock_block(block2d: ArrayLike, lock: Any) -> tuple[FloatArray, int]:
     """Shift rows so that their ``lock`` positions line up (SPEC 8.1).
 
@@ -673,13 +702,9 @@ def lock_block(block2d: ArrayLike, lock: Any) -> tuple[FloatArray, int]:
     """
     block2d = _as_2d(block2d)
     rows, depth = block2d.shape
-    locks = _per_row(lock, rows, 'lock', allow_scalar=False)
-    if not np.isfinite(locks).all():
-        raise ValueError(f'lock values must be finite, not {lock!r:.80}')
+    pads, zero_point = lock_pads(lock, rows)
     if rows == 0:
         return block2d.copy(), 0
-    zero_point = int(locks.max())
-    pads = np.trunc(zero_point - locks).astype(np.int64)
     new = np.full((rows, depth + int(pads.max())), np.nan)
     columns = pads[:, None] + np.arange(depth)
     new[np.arange(rows)[:, None], columns] = block2d
