@@ -609,6 +609,10 @@ def test_per_row_operands(storage):
     assert (dm.f - dm.m).array.tolist() == [[9, 8], [17, 16], [25, 24]]
     assert (dm.x / dm.m).array.tolist() == [[10, 5], [20 / 3, 5], [6, 5]]
     assert (dm.i * dm.m).dm is dm
+    with pytest.raises(ValueError):  # a 1-D column is never a cell-shaped operand
+        dm.m + dm.f[:2]
+    with pytest.raises(ValueError):
+        dm.f[1:] * dm.m
 
 
 def test_1d_left_operand_with_depth_equal_n(storage):

@@ -585,6 +585,9 @@ class _MultiDimensionalColumn(BaseColumn):
         if isinstance(other, (numbers.Number, np.generic)) or other is None:
             scalar = math.nan if other is None else other
             return lambda start, stop: scalar
+        if isinstance(other, BaseColumn) and len(other) != n:  # a 1-D column is per row
+            raise ShapeMismatchError(f'cannot combine a column of {n} rows with a '
+                                     f'column of {len(other)} rows')
         value = self._value_array(other)
         if value.ndim == 1 and len(value) == n:  # one value per row (wins if depth == n)
             per_row = value.reshape((n,) + (1,) * len(cell_shape))
