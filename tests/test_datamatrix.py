@@ -1180,3 +1180,17 @@ def test_error_messages_name_the_problem():
     with pytest.raises(errors.LengthMismatchError) as info:
         dm.x = [1, 2, 3]
     assert '3' in str(info.value) and '2' in str(info.value)
+
+
+def test_pickle_offloaded_column_warns(storage, caplog):
+    """Pickling an offloaded MD column stores its data with a logged warning."""
+    dm = DataMatrix(length=3)
+    dm.s = SeriesColumn(depth=2)
+    dm.s = [[1, 2], [3, 4], [5, 6]]
+    storage.prepare(dm.s)
+    with caplog.at_level(logging.WARNING, logger='datamatrix'):
+        data = pickle.dumps(dm)
+    assert bool(caplog.records) == storage.offloaded
+    copy = pickle.loads(data)
+    assert copy.s.array.tolist() == [[1, 2], [3, 4], [5, 6]]
+    assert ids(copy) == [0, 1, 2] and copy != dm
