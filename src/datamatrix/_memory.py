@@ -5,6 +5,11 @@ The manager keeps a recency list of every live :class:`~datamatrix._storage.Arra
 that loaded stores occupy. It knows nothing of columns: a store is an item with
 a weight (``nbytes``) that can be ``load``-ed and ``offload``-ed.
 
+Threads: every store has a lock that is held while it moves and while a column
+writes into it; locks are always taken store first, manager second, and a store
+chosen for eviction is only ever *tried* (never waited for), so no two threads can
+deadlock and no write is lost to a concurrent move.
+
 Decisions (see ``docs/largedata.md``):
 
 * A store smaller than ``cfg.always_load_max_size`` is *pinned*: always loaded,
@@ -159,7 +164,7 @@ class MemoryManager:
         with self.lock:
             candidates = []
             budgeted = 0
-            for key, ref in self._lru.items():
+            for key, ref in list(self._lru.items()):
                 nbytes = self._loaded.get(key)
                 if nbytes is None or nbytes < pinned_below:
                     continue
@@ -181,13 +186,21 @@ class MemoryManager:
         return None
 
     def evict(self, victims: list[ArrayStore]) -> bool:
-        """Offload ``victims``; False if one of them could not be offloaded."""
+        """Offload ``victims``; False if one of them could not be offloaded.
+
+        A victim that another thread is writing to (its lock is taken) is not
+        waited for: the eviction fails instead, so threads never deadlock.
+        """
         for victim in victims:
+            if not victim.lock.acquire(blocking=False):
+                return False
             try:
-                self.offload(victim)
+                self._offload(victim)
             except OSError as exc:
                 logger.warning('could not offload a column to make room: %s', exc)
                 return False
+            finally:
+                victim.lock.release()
         return True
 
     def admit(self, store: ArrayStore, manual: bool = False,
@@ -204,7 +217,7 @@ class MemoryManager:
         MemoryBudgetError
             For a manual load that cannot fit even after evicting everything.
         """
-        with self.lock:
+        with store.lock, self.lock:
             if store.loaded:
                 return True
             attempt = (self.generation, cfg.memory_limit, cfg.always_load_max_size)
@@ -227,9 +240,11 @@ class MemoryManager:
 
     def offload(self, store: ArrayStore) -> None:
         """Move ``store`` to disk. On error it stays loaded and accounted."""
-        with self.lock:
-            if not store.loaded:
-                return
+        with store.lock, self.lock:
+            self._offload(store)
+
+    def _offload(self, store: ArrayStore) -> None:
+        if store.loaded:
             store.offload()
             self._account(id(store), None)
 

@@ -273,9 +273,10 @@ class _MultiDimensionalColumn(BaseColumn):
         except ValueError as exc:
             raise ShapeMismatchError(f'cannot broadcast a value of shape {array.shape} '
                                      f'to the cell shape {self._cell_shape}') from exc
-        target = self._use_for_write()
-        for _, _, block in _stream.blocks_of(target):
-            block[...] = cell
+        with self._store.lock:
+            target = self._use_for_write()
+            for _, _, block in _stream.blocks_of(target):
+                block[...] = cell
 
     @property
     def unique(self):
@@ -489,7 +490,8 @@ class _MultiDimensionalColumn(BaseColumn):
                 items = list(key) + [slice(None)] * (1 + len(self._dims) - len(key))
                 axes = [self._axis(axis, item, writing=True)
                         for axis, item in enumerate(items)]
-                return self._write(axes, self._value_array(value), legacy=False)
+                with self._store.lock:
+                    return self._write(axes, self._value_array(value), legacy=False)
         if key is Ellipsis:
             raise InvalidValueError('... (Ellipsis) cannot be used in assignments')
         if is_int(key):
@@ -500,7 +502,8 @@ class _MultiDimensionalColumn(BaseColumn):
             positions = _keys.row_positions(key, n, self._rowid, self._datamatrix._family)
             axes = [('slice' if isinstance(positions, slice) else 'list', positions)]
         axes += [('slice', slice(None))] * len(self._dims)
-        self._write(axes, self._value_array(value), legacy=True)
+        with self._store.lock:
+            self._write(axes, self._value_array(value), legacy=True)
 
     def _write(self, axes: list, value: np.ndarray, legacy: bool) -> None:
         """Write ``value`` into the region that ``axes`` address (SPEC 4.5)."""

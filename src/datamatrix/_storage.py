@@ -18,6 +18,7 @@ from __future__ import annotations
 import mmap
 import os
 import tempfile
+import threading
 from typing import Iterator
 
 import numpy as np
@@ -140,12 +141,14 @@ class ArrayStore:
         The live array: an ndarray when loaded, a ``numpy.memmap`` otherwise.
     """
 
-    __slots__ = ('array', 'readonly_source', '__weakref__')
+    __slots__ = ('array', 'readonly_source', 'lock', '__weakref__')
 
     def __init__(self, array: np.ndarray, readonly_source: bool = False) -> None:
         self.array = array
         self.readonly_source = readonly_source
         """True while the array maps a saved file that must never be written."""
+        self.lock = threading.RLock()
+        """Held while the array moves and while a column writes into it."""
 
     # -- description ---------------------------------------------------------
     @property
