@@ -227,3 +227,31 @@ def test_readonly_source_is_copied_before_writing(spill_dir, tmp_path_factory):
     assert not store.readonly_source
     assert np.load(path)[0, 0] == 0
     del store, mapped
+
+
+def test_many_offloaded_columns_under_a_descriptor_limit(tmp_path):
+    """Past the file-descriptor limit, offloading fails clearly and keeps the data."""
+    code = (
+        'import resource, numpy as np\n'
+        'from datamatrix import DataMatrix, MultiDimensionalColumn, cfg\n'
+        f'cfg.tmp_dir = {str(tmp_path)!r}\n'
+        'cfg.always_load_max_size = 0\n'
+        'resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))\n'
+        'dm = DataMatrix(length=2)\n'
+        'done = 0\n'
+        'for i in range(200):\n'
+        '    dm[f"c{i}"] = MultiDimensionalColumn(shape=(3,))\n'
+        '    dm[f"c{i}"] = i\n'
+        '    try:\n'
+        '        dm[f"c{i}"].loaded = False\n'
+        '        done += 1\n'
+        '    except OSError as exc:\n'
+        '        assert "file descriptor" in str(exc), exc\n'
+        '        assert dm[f"c{i}"].loaded\n'
+        'assert all(dm[f"c{i}"][1, 2] == i for i in range(200))\n'
+        'print(done)\n')
+    import subprocess, sys
+    result = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert 0 < int(result.stdout) < 200
+    assert os.listdir(tmp_path) == []

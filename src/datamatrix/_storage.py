@@ -15,6 +15,7 @@ freed, the mapping closes and the kernel frees the file.
 """
 from __future__ import annotations
 
+import errno
 import mmap
 import os
 import tempfile
@@ -83,7 +84,7 @@ def _spill_file(nbytes: int) -> int:
                                     suffix=SPILL_SUFFIX, dir=directory)
     except OSError as exc:
         raise OSError(exc.errno, f'cannot create a spill file in cfg.tmp_dir '
-                                 f'{directory!r}: {exc.strerror}') from exc
+                                 f'{directory!r}: {exc.strerror}{_hint(exc)}') from exc
     try:
         if _POSIX:
             os.unlink(path)
@@ -101,15 +102,23 @@ def _spill_file(nbytes: int) -> int:
     return fd
 
 
+def _hint(exc: OSError) -> str:
+    if exc.errno == errno.EMFILE:
+        return (' (every offloaded column holds one file descriptor; raise the limit '
+                'with `ulimit -n` or keep fewer columns offloaded)')
+    return ''
+
+
 def _map(fd: int, shape: tuple, dtype: np.dtype) -> np.ndarray:
     """Map a spill file read-write; the descriptor is closed (the map keeps a dup)."""
-    try:
-        with os.fdopen(fd, 'r+b', closefd=True) as fh:
-            if int(np.prod(shape)) == 0:
-                return np.empty(shape, dtype)
+    with os.fdopen(fd, 'r+b', closefd=True) as fh:
+        if int(np.prod(shape)) == 0:
+            return np.empty(shape, dtype)
+        try:
             return np.memmap(fh, dtype=dtype, mode='r+', shape=shape)
-    except OSError:
-        raise
+        except OSError as exc:
+            raise OSError(exc.errno, f'cannot map a spill file: {exc.strerror}'
+                                     f'{_hint(exc)}') from exc
 
 
 def _write_all(fd: int, array: np.ndarray) -> None:
