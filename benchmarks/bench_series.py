@@ -86,7 +86,7 @@ def main() -> None:
         dm.s.loaded = False
         t_offloaded = median_time(lambda: pipeline_datamatrix(dm.s), args.repeat)
         assert not dm.s.loaded
-        del dm
+        dm = None  # free the spill files before the directory goes
     mb = array.nbytes / 1e6
     print(f'series column: {rows} rows x {depth} samples = {mb:.0f} MB, '
           f'save_chunk_size = {cfg.save_chunk_size / 1e6:.0f} MB, '

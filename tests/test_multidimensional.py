@@ -108,8 +108,6 @@ def test_flatten_elements_in_c_order(storage):
     dm.trial = IntColumn
     dm.trial = 1, 2
     dm.label = 'a', 'b'
-    dm.n = SeriesColumn(depth=6)  # same full shape is required: (2, 2, 3) vs (2, 6)
-    del dm.n
     flat = mdim.flatten(dm)
     assert len(flat) == 12 and flat.column_names == ['label', 'm', 'trial']
     assert type(flat.m) is FloatColumn and list(flat.m) == list(range(12))

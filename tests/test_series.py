@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from datamatrix import (DataMatrix, FloatColumn, IntColumn, MixedColumn,
-                        MultiDimensionalColumn, SeriesColumn, cfg)
+from datamatrix import DataMatrix, FloatColumn, MultiDimensionalColumn, SeriesColumn, cfg
 from datamatrix import multidimensional as mdim
 from datamatrix import series as srs
 from datamatrix import _kernels as K

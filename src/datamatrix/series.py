@@ -63,7 +63,7 @@ Column = _MultiDimensionalColumn
 # --------------------------------------------------------------------------------------
 
 def _check_2d(series: Any, name: str = 'series') -> None:
-    """Raise TypeError for non-MD arguments and ValueError for MD ones that are not 2-D."""
+    """Raise TypeError for a non-MD argument, ValueError for an MD one that is not 2-D."""
     _check_md(series, name)
     if len(series._dims) != 1:
         raise ValueError(f'{name} must be a two-dimensional column (rows x samples), '
@@ -87,7 +87,7 @@ def _warnings_once() -> Iterator[None]:
         key = (warning.category, str(warning.message))
         if key not in seen:
             seen.add(key)
-            warnings.warn(warning.message, stacklevel=4)
+            warnings.warn(warning.message, stacklevel=5)  # the user's call
 
 
 def _as_traces(value: Any) -> np.ndarray:
