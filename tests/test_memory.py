@@ -220,3 +220,25 @@ def test_system_memory_is_polled_at_most_once_per_interval(budget, monkeypatch):
 class _FakeMemory:
     available = 2 ** 40
     total = 2 ** 40
+
+
+def test_deleted_datamatrix_frees_room_before_eviction(budget, monkeypatch):
+    """Bytes of a deleted DataMatrix (a reference cycle) are reclaimed, not written out."""
+    from datamatrix._storage import ArrayStore
+    offloads = []
+    real = ArrayStore.offload
+    monkeypatch.setattr(ArrayStore, 'offload',
+                        lambda self: offloads.append(1) or real(self))
+    gc.disable()
+    try:
+        old = DataMatrix(length=ROWS)
+        new_column(old, 'a')
+        new_column(old, 'b')
+        del old
+        dm = DataMatrix(length=ROWS)
+        new_column(dm, 'c')
+        new_column(dm, 'd')
+        assert loaded(dm) == {'c': True, 'd': True}
+        assert offloads == []
+    finally:
+        gc.enable()

@@ -23,6 +23,7 @@ Decisions (see ``docs/largedata.md``):
 """
 from __future__ import annotations
 
+import gc
 import threading
 import time
 import weakref
@@ -223,7 +224,8 @@ class MemoryManager:
             attempt = (self.generation, cfg.memory_limit, cfg.always_load_max_size)
             if not manual and self._refused.get(id(store)) == attempt:
                 return False  # nothing changed since the last refusal
-            victims = self.plan(store.nbytes, exclude=store, manual=manual)
+            victims = self._plan_after_collecting(store.nbytes, exclude=store,
+                                                  manual=manual)
             if victims is None:
                 self._refused[id(store)] = attempt
                 if manual:
@@ -251,8 +253,23 @@ class MemoryManager:
     def reserve(self, size: int) -> bool:
         """Make room for a new array of ``size`` bytes; whether it may be in RAM."""
         with self.lock:
-            victims = self.plan(size)
+            victims = self._plan_after_collecting(size)
             return victims is not None and self.evict(victims)
+
+    def _plan_after_collecting(self, size: int, **kwargs) -> list[ArrayStore] | None:
+        """:meth:`plan`, but first free unreachable columns if room is needed.
+
+        A DataMatrix and its columns refer to each other, so a deleted DataMatrix
+        is freed by Python's cycle collector, not at once. Before evicting a live
+        column to make room, collect such garbage so its bytes count as free.
+        """
+        victims = self.plan(size, **kwargs)
+        if victims != [] and self.resident:
+            before = self.resident
+            gc.collect()
+            if self.resident != before:
+                victims = self.plan(size, **kwargs)
+        return victims
 
 
 manager = MemoryManager()
