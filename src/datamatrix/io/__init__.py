@@ -1,0 +1,29 @@
+"""Reading and writing DataMatrix objects (SPEC 6).
+
+=====================================  ==============================================
+Function                               Format
+=====================================  ==============================================
+:func:`readtxt` / :func:`writetxt`     CSV text (UTF-8)
+:func:`readxlsx` / :func:`writexlsx`   Excel workbooks (needs ``openpyxl``)
+:func:`readbin` / :func:`writebin`     our binary format (``docs/format.md``): fast,
+                                       lazy, safe for files from any source
+:func:`readpickle` / :func:`writepickle`  Python pickle: **only for trusted files**
+=====================================  ==============================================
+
+Every writer creates missing folders and writes to a temporary file that is
+renamed into place, so an existing file is never left half-written. See
+``SECURITY.md`` for which formats are safe to read from untrusted sources.
+
+Examples
+--------
+>>> from datamatrix import io
+>>> dm = io.readtxt('data.csv')        # doctest: +SKIP
+>>> io.writebin(dm, 'data.dm')         # doctest: +SKIP
+"""
+from ._binary import readbin, writebin
+from ._excel import readxlsx, writexlsx
+from ._pickle import readpickle, writepickle
+from ._text import readtxt, writetxt
+
+__all__ = ['readtxt', 'writetxt', 'readxlsx', 'writexlsx', 'readbin', 'writebin',
+           'readpickle', 'writepickle']

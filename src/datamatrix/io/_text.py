@@ -1,0 +1,190 @@
+"""CSV files: :func:`readtxt` and :func:`writetxt` (SPEC 6.1, 6.2)."""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import warnings
+from typing import Any
+
+from .._column import MixedColumn
+from .._datamatrix import DataMatrix
+from .._keys import text_form
+from .._multidim import _MultiDimensionalColumn
+from .._progress import progress
+from ._files import atomic_target, column_class, unique_names
+
+_ROWS_PER_UPDATE = 10000
+
+
+def _check_dialect(delimiter: Any, quotechar: Any) -> None:
+    for what, value in (('delimiter', delimiter), ('quotechar', quotechar)):
+        if not isinstance(value, str) or len(value) != 1:
+            raise TypeError(f'{what} must be a 1-character string, not {value!r}')
+    if delimiter == quotechar or delimiter in '\r\n' or quotechar in '\r\n':
+        raise ValueError(f'invalid CSV dialect: delimiter {delimiter!r}, quotechar '
+                         f'{quotechar!r}')
+
+
+def readtxt(path: str | os.PathLike, delimiter: str = ',', quotechar: str = '"',
+            default_col_type: Any = MixedColumn) -> DataMatrix:
+    """Read a CSV file into a new DataMatrix.
+
+    The file is read as UTF-8 (a byte-order mark is removed) with LF, CRLF or
+    bare CR line ends. The first row holds the column names; later duplicates
+    are renamed ``name_2``, ``name_3``, … with a warning. Every cell is a string
+    that the column type converts (for the default MixedColumn ``'1'`` becomes
+    1, ``'2.5'`` 2.5, ``'nan'`` NaN and ``''`` stays ``''``).
+
+    Completely blank lines are skipped. A row with fewer fields than there are
+    names gets ``''`` in the missing cells (warning ``Some rows miss column
+    <name>``); extra fields are ignored.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The CSV file.
+    delimiter : str
+        The field separator (one character).
+    quotechar : str
+        The quote character (one character); doubled inside a quoted field it
+        stands for itself.
+    default_col_type : type
+        ``MixedColumn`` (default), ``FloatColumn``, ``IntColumn``, ``float`` or
+        ``int``: the type of every column.
+
+    Returns
+    -------
+    DataMatrix
+        A header-only file gives columns without rows; an empty file an empty
+        DataMatrix.
+
+    Raises
+    ------
+    UnicodeDecodeError
+        If the file is not valid UTF-8.
+
+    Examples
+    --------
+    >>> dm = readtxt('data.csv')  # doctest: +SKIP
+    """
+    _check_dialect(delimiter, quotechar)
+    col_type = column_class(default_col_type)
+    path = os.fspath(path)
+    with open(path, 'rb') as raw, \
+            progress(os.path.getsize(path), f'readtxt {os.path.basename(path)}') as bar:
+        text = io.TextIOWrapper(raw, encoding='utf-8-sig', newline='')
+        rows = csv.reader(text, delimiter=delimiter, quotechar=quotechar,
+                          doublequote=True, strict=False)
+        try:
+            names = _first_row(rows)
+            if names is None:
+                return DataMatrix(default_col_type=col_type)
+            columns: list[list[str]] = [[] for _ in names]
+            short: set[int] = set()
+            done = 0
+            for count, row in enumerate(rows, start=1):
+                if not row:
+                    continue
+                if len(row) < len(names):
+                    short.update(range(len(row), len(names)))
+                    row = row + [''] * (len(names) - len(row))
+                for cells, cell in zip(columns, row):
+                    cells.append(cell)
+                if count % _ROWS_PER_UPDATE == 0:
+                    bar.update(raw.tell() - done)
+                    done = raw.tell()
+        except UnicodeDecodeError as exc:
+            raise UnicodeDecodeError(exc.encoding, exc.object, exc.start, exc.end,
+                                     f'{exc.reason} (the file {path!r} is not valid '
+                                     f'UTF-8)') from None
+        bar.update(os.path.getsize(path) - done)
+    names = unique_names(names)
+    for index in sorted(short):
+        warnings.warn(f'Some rows miss column {names[index]}', UserWarning, stacklevel=2)
+    dm = DataMatrix(length=len(columns[0]) if columns else 0, default_col_type=col_type)
+    for name, cells in zip(names, columns):
+        dm[name] = cells
+    return dm
+
+
+def _first_row(rows) -> list[str] | None:
+    """The column names: the first non-blank row, or None for an empty file."""
+    for row in rows:
+        if row:
+            return row
+    return None
+
+
+def writetxt(dm: DataMatrix, path: str | os.PathLike, delimiter: str = ',',
+             quotechar: str = '"') -> None:
+    """Write a DataMatrix to a CSV file (UTF-8, ``\\n`` line ends).
+
+    The header holds ``dm.column_names``; every cell is written in its text
+    form (``1.0`` → ``1``, NaN → ``nan``, ``None`` → ``None``). Fields that
+    contain the delimiter, the quote character or a line break are quoted.
+    The file is written to a temporary file and renamed into place; missing
+    folders are created.
+
+    Parameters
+    ----------
+    dm : DataMatrix
+        Only 1-D columns are allowed.
+    path : str or os.PathLike
+        The file to write.
+    delimiter, quotechar : str
+        One character each.
+
+    Raises
+    ------
+    TypeError
+        If ``dm`` has a multidimensional column.
+
+    Notes
+    -----
+    A round trip through :func:`readtxt` restores numbers, NaN/INF and strings;
+    ``None`` comes back as the string ``'None'``.
+    """
+    if not isinstance(dm, DataMatrix):
+        raise TypeError(f'writetxt needs a DataMatrix, not {type(dm).__name__}')
+    _check_dialect(delimiter, quotechar)
+    for name, column in dm.columns:
+        if isinstance(column, _MultiDimensionalColumn):
+            raise TypeError(f'only 2D DataMatrix objects can be written to a CSV file; '
+                            f'column {name!r} is multidimensional')
+    names = dm.column_names
+    columns = [column for _, column in dm.columns]
+    special = (delimiter, quotechar, '\n', '\r')
+    doubled = quotechar * 2
+
+    def field(value: Any) -> str:
+        text = value if type(value) is str else text_form(value)
+        if any(char in text for char in special):
+            return quotechar + text.replace(quotechar, doubled) + quotechar
+        return text
+
+    def line(fields: list[str]) -> str:
+        if fields == ['']:  # a lone empty field must not look like a blank line
+            return doubled + '\n'
+        return delimiter.join(fields) + '\n'
+
+    n = len(dm)
+    with atomic_target(path) as fh, \
+            progress(n * len(columns) * 8, f'writetxt {os.path.basename(path)}') as bar:
+        text = io.TextIOWrapper(fh, encoding='utf-8', newline='')
+        if columns:
+            text.write(line([field(name) for name in names]))
+            for start in range(0, n, _ROWS_PER_UPDATE):
+                stop = min(n, start + _ROWS_PER_UPDATE)
+                cells = [[field(value) for value in _values(column, start, stop)]
+                         for column in columns]
+                text.write(''.join(line(list(row)) for row in zip(*cells)))
+                bar.update((stop - start) * len(columns) * 8)
+        text.flush()
+        text.detach()
+
+
+def _values(column, start: int, stop: int) -> list:
+    """The cell values of rows ``start:stop`` as Python objects."""
+    values = column._seq[start:stop]
+    return values.tolist() if hasattr(values, 'tolist') else values
