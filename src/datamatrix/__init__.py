@@ -7,6 +7,7 @@ from ._column import FloatColumn, IntColumn, MixedColumn, NumericColumn
 from ._config import cfg
 from ._datamatrix import DataMatrix, Row
 from ._multidim import MultiDimensionalColumn, SeriesColumn
+from ._report import memory_report
 from . import errors
 
 __version__ = '1.1.0'
@@ -15,4 +16,4 @@ INF = float('inf')
 
 __all__ = ['DataMatrix', 'Row', 'MixedColumn', 'FloatColumn', 'IntColumn',
            'NumericColumn', 'MultiDimensionalColumn', 'SeriesColumn', 'NAN', 'INF',
-           'cfg', 'errors', '__version__']
+           'cfg', 'errors', 'memory_report', '__version__']

@@ -26,24 +26,41 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
+def _shown_cell(col, position: int) -> Any:
+    """The value of one cell for display, read without counting as a use.
+
+    Multidimensional cells are copied straight from the store (a mapped file
+    stays mapped: displaying never loads or reorders columns); IntColumn cells
+    stay numpy ints, so they are never shown with ``%E`` (reference quirk).
+    """
+    from ._column import IntColumn
+    from ._multidim import _MultiDimensionalColumn
+    from ._storage import release_pages
+    if isinstance(col, _MultiDimensionalColumn):
+        array = col._store.array
+        cell = np.array(array[position])
+        release_pages(array[position:position + 1])
+        return cell
+    if isinstance(col, IntColumn):
+        return col._seq[position]
+    return col[position]
+
+
 def table_text(dm) -> str:
     """The prettytable form of ``dm``, abbreviated to 20 rows and 6 columns."""
     from prettytable import PrettyTable
     n = len(dm)
-    if n > MAX_TEXT_ROWS:
-        return (table_text(dm[:MAX_TEXT_ROWS]) +
-                f'\n(+ {n - MAX_TEXT_ROWS} rows not shown)')
     columns = dm.columns
     shown = columns[:MAX_TEXT_COLUMNS]
     table = PrettyTable(['#'] + [name for name, _ in shown])
-    from ._column import IntColumn
-    for position in range(n):  # IntColumn cells as numpy ints: never %E (reference quirk)
+    for position in range(min(n, MAX_TEXT_ROWS)):
         table.add_row([int(dm._rowid[position])] +
-                      [cell_text(col._seq[position] if isinstance(col, IntColumn)
-                                 else col[position]) for _, col in shown])
+                      [cell_text(_shown_cell(col, position)) for _, col in shown])
     text = str(table)
     if len(columns) > MAX_TEXT_COLUMNS:
         text += f'\n(+ {len(columns) - MAX_TEXT_COLUMNS} columns not shown)'
+    if n > MAX_TEXT_ROWS:
+        text += f'\n(+ {n - MAX_TEXT_ROWS} rows not shown)'
     return text
 
 
@@ -70,14 +87,13 @@ def table_html(dm) -> str:
     if len(columns) > MAX_HTML_COLUMNS:
         notes += f'Showing {MAX_HTML_COLUMNS} of {len(columns)} columns <br />'
     columns = columns[:MAX_HTML_COLUMNS]
-    shown = dm[:MAX_HTML_ROWS] if n > MAX_HTML_ROWS else dm
     header = ''.join(
         f'<th>{html.escape(name)}({col.depth})</th>'
         if isinstance(col, _MultiDimensionalColumn) and len(col.shape) == 2
         else f'<th>{html.escape(name)}</th>' for name, col in columns)
     body = []
-    shown_columns = [shown._cols[name] for name, _ in columns]
-    for position in range(len(shown)):
-        cells = ''.join(f'<td>{_html_cell(col[position])}</td>' for col in shown_columns)
-        body.append(f'<tr><td>{int(shown._rowid[position])}</td>{cells}</tr>')
+    for position in range(min(n, MAX_HTML_ROWS)):
+        cells = ''.join(f'<td>{_html_cell(_shown_cell(col, position))}</td>'
+                        for _, col in columns)
+        body.append(f'<tr><td>{int(dm._rowid[position])}</td>{cells}</tr>')
     return f'{notes}<table><tr><th>#</th>{header}</tr>{"".join(body)}</table>'
