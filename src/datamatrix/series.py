@@ -130,14 +130,18 @@ def _map_traces(series: Any, kernel: Callable[..., np.ndarray], *args: Any,
 
 
 def _map_2d(series: Column, kernel: Callable[..., np.ndarray], *args: Any) -> Column:
-    """Apply a kernel to blocks of a 2-D column; a series column results."""
+    """Apply a kernel to blocks of a 2-D column; a series column results.
+
+    Index names are kept if the depth does not change.
+    """
     _check_2d(series)
     with _warnings_once():
         depth = kernel(np.empty((0, series.depth)), *args).shape[1]
         store = _stream.map_blocks(series._use(),
                                    lambda block, start, stop: kernel(block, *args),
                                    (depth,), series._dtype)
-    return _result(series, store, [depth], _SeriesColumn)
+    dims = series._dims if depth == series.depth else [depth]
+    return _result(series, store, dims, _SeriesColumn)
 
 
 def _slice_samples(series: Column, array: np.ndarray, first: int, stop: int) -> Column:
