@@ -208,7 +208,7 @@ def test_missing_matplotlib_names_the_package(monkeypatch):
 # -- traces ------------------------------------------------------------------------------
 
 def test_traces_one_line_per_group(storage, png_dir):
-    """traces draws one mean line and SE band per group, in sorted order, with a legend."""
+    """traces draws one mean line and SE band per group, sorted, with a legend."""
     dm, data = make_dm()
     storage.prepare(dm.s)
     ax = plot.traces(dm, 's', by='c')
@@ -266,7 +266,7 @@ def test_traces_bad_input():
 # -- heatmap ---------------------------------------------------------------------------
 
 def test_heatmap_series_full_and_downsampled(storage, png_dir):
-    """A small series is shown whole; with max_size evenly spaced rows/samples are shown."""
+    """A small series is shown whole; with max_size, evenly spaced rows/samples."""
     data = np.arange(60.0).reshape(10, 6)
     dm = DataMatrix(length=10)
     dm.s = SeriesColumn(depth=6)
@@ -324,3 +324,18 @@ def test_heatmap_bad_input(make, kwargs, error):
     dm.m4 = MultiDimensionalColumn(shape=(2, 2, 2))
     with pytest.raises(error):
         plot.heatmap(make(dm), **kwargs)
+
+
+def test_plot_demo_example_writes_the_readme_figure(png_dir):
+    """examples/plot_demo.py builds two conditions of traces and saves a PNG of them."""
+    import importlib.util
+    path = os.path.join(os.path.dirname(__file__), '..', 'examples', 'plot_demo.py')
+    spec = importlib.util.spec_from_file_location('plot_demo', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    dm = module.make_data(n_trials=10)
+    ax = plot.traces(dm, 'pupil', by='condition')
+    assert [line.get_label() for line in ax.lines] == ['bright', 'dark']
+    np.testing.assert_allclose(ax.lines[0].get_xdata()[:3], [0.0, 0.01, 0.02])
+    module.main(str(png_dir / 'traces.png'))
+    assert (png_dir / 'traces.png').stat().st_size > 10000

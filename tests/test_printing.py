@@ -1,4 +1,4 @@
-"""Tests that printing a DataMatrix reads only the shown cells and never loads a column."""
+"""Printing a DataMatrix reads only the shown cells and never loads a column."""
 import numpy as np
 import pytest
 

@@ -36,7 +36,7 @@ def test_report_lists_named_columns_with_size_dtype_and_state(storage):
 
 
 def test_report_budget_states_and_totals(tmp_path):
-    """Loaded columns above always_load_max_size count against the budget; totals add up."""
+    """Columns above always_load_max_size count against the budget; totals add up."""
     saved = (cfg.memory_limit, cfg.always_load_max_size, cfg.tmp_dir)
     cfg.memory_limit, cfg.always_load_max_size, cfg.tmp_dir = 10 ** 6, 100, str(tmp_path)
     try:

@@ -22,7 +22,7 @@ class ReportEntry(NamedTuple):
     """One array store in a :class:`MemoryReport`."""
 
     name: str
-    """The column name(s) under which DataMatrix objects hold the data, joined by ``', '``."""
+    """The column name(s) holding the data in DataMatrix objects (``', '``-joined)."""
     kind: str
     """``'series'`` or ``'multidimensional'`` (``''`` for an intermediate result)."""
     shape: tuple

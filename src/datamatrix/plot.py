@@ -166,7 +166,7 @@ def _draw(ax: Axes, x: np.ndarray, moments: _Moments, mode: str | None,
                         alpha=_BAND_ALPHA, linewidth=0)
 
 
-# -- public functions ---------------------------------------------------------------------
+# -- public functions ---------------------------------------------------------------
 
 def trace(series: BaseColumn, x: Sequence[float] | None = None, color: Any = None,
           err: bool | str = True, label: str | None = None, ax: Axes | None = None,
@@ -401,8 +401,8 @@ def heatmap(col: BaseColumn, row: int | None = None, x: Sequence[float] | None =
         ylabel, xlabel = 'row', 'sample'
     elif n_cell_dims == 2:
         if row is None:
-            raise ValueError(f'the column has cells of shape {col._cell_shape}: pass row= '
-                             f'to show one cell')
+            raise ValueError(f'the column has cells of shape {col._cell_shape}: pass '
+                             f'row= to show one cell')
         if not is_int(row):
             raise TypeError(f'row must be an integer, not {row!r}')
         xs = _x_values(col, x, axis=1)
