@@ -40,7 +40,7 @@ def _pyplot():
         import matplotlib.pyplot as plt
     except ImportError as exc:
         raise ImportError('datamatrix.plot needs matplotlib; install it with '
-                          '`pip install matplotlib`') from exc
+                          '`pip install matplotlib` (or datamatrix[plot])') from exc
     return plt
 
 
@@ -133,7 +133,11 @@ class _Moments:
             se = np.where(dof > 0, np.sqrt(self.m2 / dof) / np.sqrt(self.count), np.nan)
         if mode == 'se':
             return mean, se
-        from scipy.stats import t
+        try:
+            from scipy.stats import t
+        except ImportError as exc:
+            raise ImportError("err='ci' needs scipy; install it with "
+                              "`pip install scipy`") from exc
         return mean, se * t.ppf(0.975, np.maximum(dof, 1))
 
 
