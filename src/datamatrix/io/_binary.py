@@ -558,6 +558,6 @@ def readbin(path: str | os.PathLike, verify: bool = False) -> DataMatrix:
             except BinFormatError:
                 raise
             except (KeyError, TypeError, ValueError, IndexError, AttributeError,
-                    OverflowError) as exc:
+                    OverflowError, RecursionError) as exc:
                 raise reader.fail(f'invalid manifest ({type(exc).__name__}: '
                                   f'{exc})') from None
