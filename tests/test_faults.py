@@ -439,3 +439,46 @@ def test_lost_spill_folder_under_a_tight_budget(spill, fault):
         spill.mkdir()
     dm.c = SeriesColumn(depth=100)
     assert np.isnan(dm.c[9, 99])
+
+
+# -- a garbage collection at an unlucky moment --------------------------------------------
+
+def test_finalizer_running_while_the_manager_scans_its_list(spill, monkeypatch):
+    """A column freed mid-scan (its finalizer runs in the same thread) breaks nothing.
+
+    A garbage collection can start at any allocation, also while the manager
+    copies its recency list, and run the finalizers of freed columns right
+    there, under the manager's own (re-entrant) lock. Here a store is freed
+    at that very moment.
+    """
+    from collections import OrderedDict
+
+    from datamatrix._storage import ArrayStore
+    box = [ArrayStore(np.zeros((4, 100)))]
+    kept = [ArrayStore(np.zeros((4, 100))) for _ in range(2)]
+    for store in box + kept:
+        manager.add(store)
+
+    class FreedMidScan(OrderedDict):
+        def items(self):
+            view = super().items()
+
+            def scan():
+                for index, item in enumerate(view):
+                    if box:
+                        box.clear()  # the last reference: its finalizer runs now
+                    yield item
+            return scan()
+
+    original = manager._lru
+    replacement = FreedMidScan(original)
+    monkeypatch.setattr(manager, '_lru', replacement)
+    try:
+        assert manager.plan(10 ** 6, manual=True) is not None
+        assert not box
+        manager.stores()
+    finally:
+        monkeypatch.undo()
+        original.clear()
+        original.update(replacement)
+    assert manager.resident == sum(s.nbytes for s in manager.stores() if s.loaded)

@@ -101,8 +101,21 @@ class MemoryManager:
     def stores(self) -> list[ArrayStore]:
         """Live stores, least recently used first."""
         with self.lock:
-            refs = list(self._lru.values())
+            refs = [ref for _, ref in self._entries()]
         return [store for store in (ref() for ref in refs) if store is not None]
+
+    def _entries(self) -> list[tuple[int, weakref.ref]]:
+        """A copy of the recency list, least recently used first.
+
+        A garbage collection during the copy can run :meth:`_forget` in this
+        very thread (the re-entrant lock does not keep it out), which changes
+        the list under the iteration; the copy is then simply taken again.
+        """
+        while True:
+            try:
+                return list(self._lru.items())
+            except RuntimeError:  # mutated during iteration by a finalizer
+                continue
 
     # -- use ---------------------------------------------------------------------
     def touch(self, store: ArrayStore, keep_data: bool = True) -> None:
@@ -165,7 +178,7 @@ class MemoryManager:
         with self.lock:
             candidates = []
             budgeted = 0
-            for key, ref in list(self._lru.items()):
+            for key, ref in self._entries():
                 nbytes = self._loaded.get(key)
                 if nbytes is None or nbytes < pinned_below:
                     continue
