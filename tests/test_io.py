@@ -456,6 +456,21 @@ def test_readbin_survives_replacing_the_file(folder, storage):
     assert back.s.sum.tolist() == [4, 6]
 
 
+def test_writebin_over_the_file_a_datamatrix_was_read_from(folder, storage):
+    """A lazily read DataMatrix can be changed and saved over its own file."""
+    dm = DataMatrix(length=3)
+    dm.s = SeriesColumn(depth=2)
+    dm.s = [[1, 2], [3, 4], [5, 6]]
+    storage.prepare(dm.s)
+    path = folder / 'x.dm'
+    io.writebin(dm, path)
+    back = io.readbin(path)
+    back.s[0] = 9
+    io.writebin(back, path)
+    assert np.asarray(io.readbin(path).s)[:, 0].tolist() == [9, 3, 5]
+    assert _leftovers(path) == []
+
+
 def test_readbin_reads_only_the_manifest_and_flat_columns(folder, monkeypatch):
     """The arrays of MD columns are not read by readbin, only mapped."""
     dm = DataMatrix(length=3)
