@@ -98,3 +98,10 @@ def test_report_is_exported_and_format_bytes():
     assert 'memory_report' in datamatrix.__all__
     assert [format_bytes(n) for n in (0, 1023, 1024, 1536, 5 * 2 ** 20, 2 ** 40)] == \
         ['0 B', '1023 B', '1.0 KiB', '1.5 KiB', '5.0 MiB', '1.0 TiB']
+
+
+def test_cfg_shows_the_memory_report():
+    """cfg.memory_report is the same report as datamatrix.memory_report()."""
+    from datamatrix import cfg, memory_report
+    assert type(cfg.memory_report) is type(memory_report())
+    assert str(cfg.memory_report).splitlines()[0] == str(memory_report()).splitlines()[0]

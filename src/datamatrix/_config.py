@@ -145,6 +145,16 @@ class Config:
     def memory_limit(self, value: Any) -> None:
         self._memory_limit = parse_size(value)
 
+    @property
+    def memory_report(self):
+        """Every live multidimensional column, its size and state, and the budget.
+
+        The same as :func:`datamatrix.memory_report`: prints as a text table and
+        shows as an HTML table in Jupyter.
+        """
+        from ._report import memory_report
+        return memory_report()
+
     def _load_pyproject(self, path: str) -> None:
         try:
             with open(path, 'rb') as fh:
