@@ -18,6 +18,7 @@ from __future__ import annotations
 import errno
 import mmap
 import os
+import sys
 import tempfile
 import threading
 from typing import Iterator
@@ -59,11 +60,32 @@ def release_pages(array: np.ndarray) -> None:
     up resident memory. Arrays that are not file mappings are ignored, and so
     are copy-on-write mappings, whose private pages would be lost.
     """
+    _advise(array, getattr(mmap, 'MADV_DONTNEED', None))
+
+
+_MADV_POPULATE_WRITE = getattr(mmap, 'MADV_POPULATE_WRITE',
+                               23 if sys.platform == 'linux' else None)
+
+
+def populate_pages(array: np.ndarray) -> None:
+    """Prepare the pages of a mapped block that is about to be written in full.
+
+    On Linux 5.14+ one ``MADV_POPULATE_WRITE`` call maps them all, which is
+    several times faster than taking a page fault per page on a fresh spill
+    file. Elsewhere, and for arrays that are not shared file mappings, nothing
+    happens.
+    """
+    if getattr(array, 'mode', 'r+') != 'r':
+        _advise(array, _MADV_POPULATE_WRITE)
+
+
+def _advise(array: np.ndarray, advice: int | None) -> None:
+    """``madvise`` the pages of a shared mapping that hold ``array`` (a view)."""
     mapping = getattr(array, '_mmap', None)
-    if mapping is None or array.size == 0 or not hasattr(mmap, 'MADV_DONTNEED'):
+    if mapping is None or array.size == 0 or advice is None:
         return
     if getattr(array, 'mode', 'r+') == 'c':
-        return
+        return  # private pages would be lost
     map_start = np.frombuffer(mapping, np.uint8, count=1).__array_interface__['data'][0]
     offset = array.__array_interface__['data'][0] - map_start
     stop = offset + array.nbytes if array.flags.contiguous else len(mapping)
@@ -71,7 +93,7 @@ def release_pages(array: np.ndarray) -> None:
     stop = min(len(mapping), stop)
     if stop > first:
         try:
-            mapping.madvise(mmap.MADV_DONTNEED, first, stop - first)
+            mapping.madvise(advice, first, stop - first)
         except (OSError, ValueError):  # pragma: no cover - advice only
             pass
 

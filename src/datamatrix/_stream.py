@@ -15,7 +15,7 @@ from typing import Callable, Iterable, Iterator
 import numpy as np
 
 from ._memory import manager
-from ._storage import ArrayStore, release_pages, row_blocks
+from ._storage import ArrayStore, populate_pages, release_pages, row_blocks
 
 
 def new_store(shape: tuple, dtype, fill: float | None = None) -> ArrayStore:
@@ -42,6 +42,7 @@ def build(shape: tuple, dtype, fill_blocks: Callable[[int, int], np.ndarray | fl
     """A new store of ``shape`` whose rows ``start:stop`` are ``fill_blocks(start, stop)``."""
     store = new_store(shape, dtype)
     for start, stop, block in blocks_of(store.array, max_bytes):
+        populate_pages(block)
         block[...] = fill_blocks(start, stop)
     return store
 
