@@ -45,6 +45,26 @@ def _sweep(folder: str, name: str) -> None:
                 os.unlink(os.path.join(folder, entry))
 
 
+def _release_cache(path: str) -> None:
+    """Drop the page cache of the file that is about to be replaced.
+
+    Its data is on disk and will be discarded by the rename anyway; releasing
+    its cached pages first lets the new file reuse them instead of pushing
+    other data out of the page cache (for a file of gigabytes this also makes
+    writing it about as fast as overwriting it in place). Mapped pages, e.g. of
+    a DataMatrix that :func:`~datamatrix.io.readbin` opened from this file,
+    are left alone by the kernel.
+    """
+    if not hasattr(os, 'posix_fadvise'):
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
+
+
 def _fsync_folder(folder: str) -> None:
     """Make the rename durable (POSIX); ignored where folders cannot be opened."""
     with contextlib.suppress(OSError, AttributeError):
@@ -82,6 +102,7 @@ def atomic_target(path: str | os.PathLike) -> Iterator[BinaryIO]:
     """
     target = os.path.abspath(os.fspath(path))
     folder, name = os.path.split(target)
+    _release_cache(target)
     try:
         os.makedirs(folder, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f'.{name}.', suffix=f'.tmp-{os.getpid()}',
