@@ -188,11 +188,11 @@ class _MultiDimensionalColumn(BaseColumn):
 
     # -- properties ------------------------------------------------------------------
     def __len__(self) -> int:
-        return self._store.array.shape[0]
+        return self._store.shape[0]
 
     @property
     def shape(self) -> tuple:
-        return self._store.array.shape
+        return self._store.shape
 
     @property
     def dtype(self):

@@ -78,7 +78,7 @@ def _first_name(column: BaseColumn) -> str | None:
 
 def _md_blocks(column: _MultiDimensionalColumn) -> Iterator[tuple[int, int, np.ndarray]]:
     """Row blocks of an MD column's current array, without loading it as a whole."""
-    return _stream.blocks_of(column._store.array)
+    return column._store.blocks()
 
 
 def _md_class(ndim: int) -> type:
@@ -332,9 +332,9 @@ def _column_json(column: BaseColumn) -> str:
     """``[type_name, data]`` (plus ``{shape, defaultnan}`` for MD columns)."""
     kind = _dumps(type_name(column))
     if isinstance(column, _MultiDimensionalColumn):
-        array = column._store.array  # read block by block; hashing does not load
-        blocks = (np.asarray(b) for _, _, b in _stream.blocks_of(array))
-        data = _ndarray_text(array.dtype, array.shape, blocks)
+        store = column._store  # read block by block; hashing does not load
+        blocks = (np.asarray(b) for _, _, b in store.blocks())
+        data = _ndarray_text(store.dtype, store.shape, blocks)
         extra = _dumps({'shape': _shape_spec(column), 'defaultnan': column.defaultnan})
         return f'[{kind}, {data}, {extra}]'
     if isinstance(column, MixedColumn):
@@ -831,9 +831,9 @@ def _dask_column(da, column: BaseColumn, chunk_rows: int | None):
         store = column._store
         rows = _rows_per_chunk(len(column), store.row_nbytes, chunk_rows)
         chunks = (rows,) + column._cell_shape
-        array = store.array
-        if type(array).__module__.startswith('zarr'):
-            return da.from_zarr(array).rechunk(chunks)
+        source = getattr(store, 'source', None)
+        if source is not None:  # zarr-backed (io.readzarr) and not yet used: scales out
+            return da.from_zarr(source, chunks=chunks)
         return da.from_array(_StoreReader(store), chunks=chunks,
                              name=f'datamatrix-{uuid.uuid4().hex}', asarray=False,
                              meta=np.empty((0,) * len(chunks), dtype=store.dtype))

@@ -24,6 +24,7 @@ from ._binary import readbin, writebin
 from ._excel import readxlsx, writexlsx
 from ._pickle import readpickle, writepickle
 from ._text import readtxt, writetxt
+from ._zarr import readzarr, writezarr
 
 __all__ = ['readtxt', 'writetxt', 'readxlsx', 'writexlsx', 'readbin', 'writebin',
-           'readpickle', 'writepickle']
+           'readpickle', 'writepickle', 'readzarr', 'writezarr']
