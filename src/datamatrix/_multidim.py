@@ -299,7 +299,8 @@ class _MultiDimensionalColumn(BaseColumn):
             return self._use()[key]
         if is_int(key):
             return self._use()[int(key)]
-        if key is Ellipsis:
+        if key is Ellipsis:  # ellipsis averaging is a use
+            self._use()
             return self.mean
         if isinstance(key, tuple):
             if len(key) > 1 + len(self._dims):
@@ -651,14 +652,14 @@ class _MultiDimensionalColumn(BaseColumn):
         return self._bind(column, self._rowid)
 
     # -- descriptives over rows -----------------------------------------------------------
+    # Not a "use" (SPEC 5.1 lists indexing, writes, arithmetic and mapping): they stream
+    # over the array where it is, so they never load or evict anything.
     def _reduce(self, fnc: Callable, *args: Any) -> CallableArray:
-        return _callable(fnc(self._use(), self._cell_shape, *args))
+        return _callable(fnc(self._store.array, self._cell_shape, *args))
 
     @property
     def mean(self) -> CallableArray:
-        array = self._use()
-        return _callable(_stream.nanmean((b for _, _, b in _stream.blocks_of(array)),
-                                         self._cell_shape))
+        return self._reduce(_stream.nanmean_rows)
 
     @property
     def median(self) -> CallableArray:

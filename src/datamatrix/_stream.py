@@ -112,9 +112,14 @@ def nanmean(blocks: Iterable[np.ndarray], cell_shape: tuple,
         return total / count
 
 
+def nanmean_rows(array: np.ndarray, cell_shape: tuple) -> np.ndarray:
+    """NaN-ignoring mean over the rows of ``array``, streamed."""
+    return nanmean((block for _, _, block in blocks_of(array)), cell_shape)
+
+
 def nanstd(array: np.ndarray, cell_shape: tuple, ddof: int = 1) -> np.ndarray:
     """NaN-ignoring standard deviation over rows, in two streamed passes."""
-    mean = nanmean((b for _, _, b in blocks_of(array)), cell_shape)
+    mean = nanmean_rows(array, cell_shape)
     squares = np.zeros(cell_shape)
     count = np.zeros(cell_shape, dtype=np.int64)
     for _, _, block in blocks_of(array):
