@@ -25,6 +25,7 @@ import pickle  # only to recognise pickles, never to load them
 import struct
 import tarfile
 import time
+import tokenize
 import zipfile
 import zlib
 from typing import Any, Iterable
@@ -350,6 +351,8 @@ class _Reader:
             raise self.fail(f'the member {name!r} is missing') from None
         if info.compress_type != zipfile.ZIP_STORED:
             raise self.fail(f'the member {name!r} is compressed')
+        if not 0 <= info.header_offset < self.size:
+            raise self.fail(f'the member {name!r} lies outside the file')
         self.fh.seek(info.header_offset)
         header = self.fh.read(_LOCAL.size)
         if len(header) != _LOCAL.size or header[:4] != b'PK\x03\x04':
@@ -385,7 +388,7 @@ class _Reader:
             reader = {(1, 0): np.lib.format.read_array_header_1_0,
                       (2, 0): np.lib.format.read_array_header_2_0}[version]
             stored_shape, fortran, stored_dtype = reader(self.fh)
-        except (KeyError, ValueError, OSError) as exc:
+        except (KeyError, ValueError, OSError, SyntaxError, tokenize.TokenError) as exc:
             raise self.fail(f'the array header of {name!r} is damaged ({exc})') from None
         offset = self.fh.tell()
         if stored_dtype != dtype or tuple(stored_shape) != tuple(shape) or fortran:
