@@ -223,6 +223,7 @@ import time
 start = time.perf_counter()
 from datamatrix import DataMatrix, MultiDimensionalColumn, cfg
 cfg.tmp_dir = {folder!r}
+cfg.always_load_max_size = 0
 cfg.memory_limit = {int(1.5 * nbytes)}
 dm = DataMatrix(length={rows})
 dm.large_data1 = MultiDimensionalColumn(shape={CELL!r})
