@@ -131,6 +131,8 @@ def test_chunk_rows_and_array_names(folder):
     group = zarr.open_group(folder / 'c.zarr', mode='r')
     assert group['s'].chunks == (3, 4)
     assert group['a.b'].chunks == (3,)
+    io.writezarr(dm, folder / 'big.zarr', chunk_rows=100)  # never more than the rows
+    assert zarr.open_group(folder / 'big.zarr', mode='r')['s'].chunks == (10, 4)
     with pytest.raises(ValueError, match='chunk_rows'):
         io.writezarr(dm, folder / 'd.zarr', chunk_rows=0)
     assert not os.path.exists(folder / 'd.zarr')

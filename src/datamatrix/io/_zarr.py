@@ -25,6 +25,8 @@ Only the zarr package's public API is used and it is imported on first use.
 """
 from __future__ import annotations
 
+import collections
+import concurrent.futures
 import contextlib
 import errno
 import json
@@ -44,6 +46,7 @@ from .._lazystore import LazyStore
 from .._memory import manager
 from .._multidim import _MultiDimensionalColumn, _SeriesColumn
 from .._progress import progress
+from .._storage import release_pages
 from ..errors import BinFormatError, InvalidValueError
 from ._binary import _MD_DTYPES, _TYPES, _cells, _dims, _dims_json
 
@@ -56,6 +59,8 @@ ATTRIBUTE = 'datamatrix'
 _FLAT_DTYPES = {'FloatColumn': np.dtype('<f8'), 'IntColumn': np.dtype('<i8')}
 _SAFE_NAME = re.compile(r'[A-Za-z0-9][A-Za-z0-9_.-]*')
 _STORE_MARKERS = ('zarr.json', '.zgroup', '.zarray', '.zattrs')
+_WRITERS = max(1, min(4, os.cpu_count() or 1))
+"""Blocks encoded and written at the same time (zarr compresses in the writing thread)."""
 
 
 def _zarr():
@@ -78,11 +83,14 @@ def _json_text(value: Any) -> str:
 
 # -- writing ----------------------------------------------------------------------------
 
-def _chunk_rows(chunk_rows: Any, row_nbytes: int) -> int:
-    """Rows per chunk: as given, or as many as fit in ``cfg.save_chunk_size`` bytes."""
+def _chunk_rows(chunk_rows: Any, row_nbytes: int, n: int) -> int:
+    """Rows per chunk: as given, or as many as fit in ``cfg.save_chunk_size`` bytes.
+
+    Never more than the ``n`` rows of the column (at least one).
+    """
     if chunk_rows is None:
-        return max(1, int(cfg.save_chunk_size) // max(1, row_nbytes))
-    return int(chunk_rows)
+        chunk_rows = int(cfg.save_chunk_size) // max(1, row_nbytes)
+    return max(1, min(int(chunk_rows), n))
 
 
 def _array_names(names: list[str]) -> list[str]:
@@ -145,13 +153,21 @@ def _plan(dm: DataMatrix) -> tuple[dict, list[tuple[str, BaseColumn]]]:
     return attribute, members
 
 
+def _finish(item: tuple, bar: Any) -> None:
+    """Wait for one block write; release the block's mapped pages."""
+    future, block = item
+    future.result()
+    release_pages(block)
+    bar.update(block.nbytes)
+
+
 def _write_column(group, array_name: str, column: BaseColumn, chunk_rows: Any,
                   bar: Any) -> None:
     """Create the array of one column and fill it, streaming MD columns by blocks."""
     n = len(column)
     if isinstance(column, _MultiDimensionalColumn):
         store = column._store
-        rows = _chunk_rows(chunk_rows, store.row_nbytes)
+        rows = _chunk_rows(chunk_rows, store.row_nbytes, n)
         cell = tuple(column._cell_shape)
         array = group.create_array(
             array_name, shape=store.shape, dtype=store.dtype,
@@ -160,13 +176,20 @@ def _write_column(group, array_name: str, column: BaseColumn, chunk_rows: Any,
                                        for i in range(1, len(cell) + 1)])
         if not n or not store.row_nbytes:
             return
-        # whole chunks per block (zarr encodes the chunks of one write concurrently),
-        # about cfg.save_chunk_size bytes, so an offloaded column streams block by block
+        # blocks of whole chunks, about cfg.save_chunk_size bytes, so an offloaded column
+        # streams; a few blocks are encoded and written at once by helper threads
         chunk_nbytes = rows * store.row_nbytes
         block_nbytes = max(1, int(cfg.save_chunk_size) // chunk_nbytes) * chunk_nbytes
-        for start, stop, block in store.blocks(block_nbytes):
-            array[start:stop] = block
-            bar.update(block.nbytes)
+        in_flight: collections.deque = collections.deque()
+        with concurrent.futures.ThreadPoolExecutor(
+                _WRITERS, thread_name_prefix='datamatrix-zarr') as pool:
+            for start, stop, block in store.blocks(block_nbytes):
+                if len(in_flight) >= _WRITERS:
+                    _finish(in_flight.popleft(), bar)
+                in_flight.append((pool.submit(array.__setitem__, slice(start, stop),
+                                              block), block))
+            while in_flight:
+                _finish(in_flight.popleft(), bar)
         return
     if isinstance(column, MixedColumn):
         values = np.empty(n, dtype=object)
@@ -175,7 +198,7 @@ def _write_column(group, array_name: str, column: BaseColumn, chunk_rows: Any,
     else:
         values = column._seq
         dtype, itemsize = _FLAT_DTYPES[type(column).__name__], 8
-    rows = _chunk_rows(chunk_rows, itemsize)
+    rows = _chunk_rows(chunk_rows, itemsize, n)
     array = group.create_array(array_name, shape=(n,), dtype=dtype, chunks=(rows,),
                                dimension_names=['row'])
     if n:
