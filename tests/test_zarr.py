@@ -398,3 +398,32 @@ def test_no_warnings_on_a_plain_round_trip(folder):
         warnings.simplefilter('error')
         io.writezarr(_sample(), folder / 'q.zarr')
         io.readzarr(folder / 'q.zarr')
+
+
+def test_manual_loading_of_a_zarr_backed_column(folder):
+    """loaded = False keeps a pending column pending; loaded = True reads it into memory."""
+    dm = DataMatrix(length=4)
+    dm.s = SeriesColumn(depth=2)
+    dm.s = np.arange(8).reshape(4, 2)
+    io.writezarr(dm, folder / 'm.zarr')
+    back = io.readzarr(folder / 'm.zarr')
+    back.s.loaded = False
+    assert back.s._store.pending
+    back.s.loaded = True
+    assert back.s.loaded and not back.s._store.pending
+    back.s.loaded = False                      # now an ordinary offloaded column
+    assert not back.s.loaded and np.array_equal(back.s._store.array, dm.s._store.array)
+
+
+def test_from_dask_of_a_zarr_backed_datamatrix(folder):
+    """from_dask(to_dask(readzarr(...))) rebuilds the columns and values."""
+    pytest.importorskip('dask.array')
+    dm = DataMatrix(length=5)
+    dm.i = IntColumn
+    dm.i = [1, 2, 3, 4, 5]
+    dm.s = SeriesColumn(depth=3, dtype=np.float32)
+    dm.s = np.arange(15).reshape(5, 3)
+    io.writezarr(dm, folder / 'r.zarr', chunk_rows=2)
+    back = cnv.from_dask(cnv.to_dask(io.readzarr(folder / 'r.zarr'), chunk_rows=2))
+    assert list(back.i) == [1, 2, 3, 4, 5] and back.s.dtype is np.float32
+    assert np.array_equal(back.s._store.array, np.arange(15).reshape(5, 3))
