@@ -655,7 +655,7 @@ class _MultiDimensionalColumn(BaseColumn):
     # Not a "use" (SPEC 5.1 lists indexing, writes, arithmetic and mapping): they stream
     # over the array where it is, so they never load or evict anything.
     def _reduce(self, fnc: Callable, *args: Any) -> CallableArray:
-        return _callable(fnc(self._store.array, self._cell_shape, *args))
+        return _callable(fnc(self._store, self._cell_shape, *args))
 
     @property
     def mean(self) -> CallableArray:

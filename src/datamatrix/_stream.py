@@ -112,17 +112,20 @@ def nanmean(blocks: Iterable[np.ndarray], cell_shape: tuple,
         return total / count
 
 
-def nanmean_rows(array: np.ndarray, cell_shape: tuple) -> np.ndarray:
-    """NaN-ignoring mean over the rows of ``array``, streamed."""
-    return nanmean((block for _, _, block in blocks_of(array)), cell_shape)
+# The reductions below take a store and read it through ``store.blocks()``, so they
+# work wherever the store keeps its rows (RAM, spill file, saved file, zarr).
+
+def nanmean_rows(store: ArrayStore, cell_shape: tuple) -> np.ndarray:
+    """NaN-ignoring mean over the rows of a store, streamed."""
+    return nanmean((block for _, _, block in store.blocks()), cell_shape)
 
 
-def nanstd(array: np.ndarray, cell_shape: tuple, ddof: int = 1) -> np.ndarray:
+def nanstd(store: ArrayStore, cell_shape: tuple, ddof: int = 1) -> np.ndarray:
     """NaN-ignoring standard deviation over rows, in two streamed passes."""
-    mean = nanmean_rows(array, cell_shape)
+    mean = nanmean_rows(store, cell_shape)
     squares = np.zeros(cell_shape)
     count = np.zeros(cell_shape, dtype=np.int64)
-    for _, _, block in blocks_of(array):
+    for _, _, block in store.blocks():
         squared = np.subtract(block, mean, dtype=np.float64)  # the only block-sized copy
         np.square(squared, out=squared)
         invalid = np.isnan(squared)
@@ -136,26 +139,27 @@ def nanstd(array: np.ndarray, cell_shape: tuple, ddof: int = 1) -> np.ndarray:
     return np.sqrt(result)
 
 
-def nansum(array: np.ndarray, cell_shape: tuple) -> np.ndarray:
+def nansum(store: ArrayStore, cell_shape: tuple) -> np.ndarray:
     """NaN-ignoring sum over rows (0 where every value is NaN)."""
     total = np.zeros(cell_shape)
-    for _, _, block in blocks_of(array):
+    for _, _, block in store.blocks():
         total += np.nansum(block, axis=0, dtype=np.float64)
     return total
 
 
-def nanextreme(array: np.ndarray, cell_shape: tuple, fnc: Callable) -> np.ndarray:
+def nanextreme(store: ArrayStore, cell_shape: tuple, fnc: Callable) -> np.ndarray:
     """NaN-ignoring min (``np.fmin``) or max (``np.fmax``) over rows."""
     result = np.full(cell_shape, np.nan)
-    for _, _, block in blocks_of(array):
+    for _, _, block in store.blocks():
         if len(block):
             result = fnc(result, fnc.reduce(block, axis=0))
     return result
 
 
-def nanmedian(array: np.ndarray, cell_shape: tuple) -> np.ndarray:
+def nanmedian(store: ArrayStore, cell_shape: tuple) -> np.ndarray:
     """NaN-ignoring median over rows, computed for blocks of cell positions."""
     from ._config import cfg
+    array = store.array
     flat = array.reshape(len(array), int(np.prod(cell_shape)))  # -1 fails for 0 rows
     n_cells = flat.shape[1]
     result = np.empty(n_cells)
