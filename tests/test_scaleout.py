@@ -87,7 +87,7 @@ def test_worker_death_is_retried(store, tmp_path):
     means = {value: da.nanmean(pupil[[i for i, c in enumerate(condition) if c == value]],
                                axis=0)
              for value in dm.condition.unique}
-    with _cluster() as cluster, distributed.Client(cluster):
-        (on_cluster,) = dask.compute(means)
+    with _cluster() as cluster, distributed.Client(cluster) as client:
+        on_cluster = client.compute(means).result(timeout=120)
     assert os.path.exists(marker)  # a worker really died
     _assert_same_means(on_cluster, _recipe().condition_means_in_process(store))
