@@ -140,13 +140,13 @@ def test_resident_bytes_follow_loads_and_frees(budget):
 
 def test_freed_columns_leave_the_recency_list(budget):
     """A garbage-collected column is dropped from the recency list at once."""
-    before = len(manager._lru)
+    before = len(manager.stores())
     dm = DataMatrix(length=ROWS)
     new_column(dm, 'a')
-    assert len(manager._lru) == before + 1
+    assert len(manager.stores()) == before + 1
     del dm
     gc.collect()
-    assert len(manager._lru) == before
+    assert len(manager.stores()) == before
 
 
 def test_resident_never_exceeds_budget(budget):

@@ -64,3 +64,24 @@ def test_concurrent_reads_writes_and_moves_lose_nothing(tight):
     loaded = sum(dm[name]._store.nbytes for name in names if dm[name].loaded)
     assert loaded <= cfg.memory_limit
     assert manager.resident == sum(s.nbytes for s in manager.stores() if s.loaded)
+
+
+def test_freeing_a_column_never_waits_for_the_manager(tight):
+    """A column freed in one thread while another holds the manager (e.g. loading
+    from zarr, whose I/O thread frees objects) does not deadlock."""
+    import threading
+    holder = {'dm': DataMatrix(length=2)}
+    holder['dm'].x = MultiDimensionalColumn(shape=(3,))
+    freed = threading.Event()
+
+    def free():
+        holder.clear()   # the DataMatrix is a reference cycle: collect it here
+        gc.collect()
+        freed.set()
+
+    with manager.lock:  # as during a long load
+        thread = threading.Thread(target=free)
+        thread.start()
+        assert freed.wait(10), 'the finalizer blocked on the manager lock'
+    thread.join()
+    assert all(store.key != 0 for store in manager.stores())

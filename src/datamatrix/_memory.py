@@ -24,10 +24,11 @@ Decisions (see ``docs/largedata.md``):
 from __future__ import annotations
 
 import gc
+import itertools
 import threading
 import time
 import weakref
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from typing import TYPE_CHECKING
 
 from ._config import _cgroup_limit, cfg, logger
@@ -42,15 +43,17 @@ class MemoryManager:
 
     def __init__(self) -> None:
         self._lru: OrderedDict[int, weakref.ref] = OrderedDict()
-        """Stores by id, least recently used first."""
+        """Stores by key (``store.key``), least recently used first."""
         self._loaded: dict[int, int] = {}
-        """Bytes of every loaded store, by id."""
-        self.resident = 0
-        """Total bytes of loaded stores (pinned ones included)."""
+        """Bytes of every loaded store, by key."""
+        self._resident = 0
         self.last = 0
-        """The id of the most recently used store, so repeated use costs one
-        comparison (an id, not a reference, so that it never keeps a store alive)."""
+        """The key of the most recently used store, so repeated use costs one
+        comparison (a key, not a reference, so that it never keeps a store alive)."""
         self.lock = threading.RLock()
+        self._keys = itertools.count(1)
+        self._dead: deque[int] = deque()
+        """Keys of freed stores, queued by finalizers and dropped under the lock."""
         self._snapshot: tuple[float, int, int] | None = None
         self._moved_since_snapshot = 0
         self.generation = 0
@@ -59,44 +62,56 @@ class MemoryManager:
         """Per store, the state in which an automatic load was last refused."""
 
     # -- bookkeeping -----------------------------------------------------------
+    @property
+    def resident(self) -> int:
+        """Total bytes of loaded stores (pinned ones included)."""
+        with self.lock:
+            self._drop_dead()
+            return self._resident
+
     def add(self, store: ArrayStore) -> None:
         """Start tracking a store as the most recently used one."""
-        key = id(store)
+        key = store.key = next(self._keys)
         with self.lock:
+            self._drop_dead()
             self._lru[key] = weakref.ref(store)
-            weakref.finalize(store, self._forget, key)
+            weakref.finalize(store, self._dead.append, key)
             if store.loaded:
                 self._account(key, store.nbytes)
             self.last = key
 
-    def _forget(self, key: int) -> None:
-        with self.lock:
+    def _drop_dead(self) -> None:
+        """Forget the stores that were freed (the caller holds the lock).
+
+        Finalizers only queue the key of a freed store: they may run in any
+        thread, at any allocation, also while another thread holds the lock and
+        waits for this one, so they must never take the lock themselves.
+        """
+        while self._dead:
+            key = self._dead.popleft()
             self._lru.pop(key, None)
             self._refused.pop(key, None)
             if self.last == key:
                 self.last = 0
-            nbytes = self._loaded.pop(key, None)
-            if nbytes is not None:
-                self.resident -= nbytes
-                self._moved_since_snapshot -= nbytes
-                self.generation += 1
+            if key in self._loaded:
+                self._account(key, None)
 
     def _account(self, key: int, nbytes: int | None) -> None:
         """Record that the store ``key`` is now loaded (``nbytes``) or not (None)."""
         old = self._loaded.pop(key, None)
         if old is not None:
-            self.resident -= old
+            self._resident -= old
             self._moved_since_snapshot -= old
         if nbytes is not None:
             self._loaded[key] = nbytes
-            self.resident += nbytes
+            self._resident += nbytes
             self._moved_since_snapshot += nbytes
         self.generation += 1
 
     def resized(self, store: ArrayStore) -> None:
         """Update the accounting after a store changed its array."""
         with self.lock:
-            self._account(id(store), store.nbytes if store.loaded else None)
+            self._account(store.key, store.nbytes if store.loaded else None)
 
     def stores(self) -> list[ArrayStore]:
         """Live stores, least recently used first."""
@@ -105,17 +120,9 @@ class MemoryManager:
         return [store for store in (ref() for ref in refs) if store is not None]
 
     def _entries(self) -> list[tuple[int, weakref.ref]]:
-        """A copy of the recency list, least recently used first.
-
-        A garbage collection during the copy can run :meth:`_forget` in this
-        very thread (the re-entrant lock does not keep it out), which changes
-        the list under the iteration; the copy is then simply taken again.
-        """
-        while True:
-            try:
-                return list(self._lru.items())
-            except RuntimeError:  # mutated during iteration by a finalizer
-                continue
+        """A copy of the recency list, least recently used first (lock held)."""
+        self._drop_dead()
+        return list(self._lru.items())
 
     # -- use ---------------------------------------------------------------------
     def touch(self, store: ArrayStore, keep_data: bool = True) -> None:
@@ -124,9 +131,9 @@ class MemoryManager:
         ``keep_data=False`` says that the caller is about to overwrite every
         value, so a load need not read the old ones from disk.
         """
-        self.last = id(store)
+        self.last = key = store.key
         try:
-            self._lru.move_to_end(id(store))
+            self._lru.move_to_end(key)
         except KeyError:
             self.add(store)
         if not store.loaded:
@@ -235,12 +242,12 @@ class MemoryManager:
             if store.loaded:
                 return True
             attempt = (self.generation, cfg.memory_limit, cfg.always_load_max_size)
-            if not manual and self._refused.get(id(store)) == attempt:
+            if not manual and self._refused.get(store.key) == attempt:
                 return False  # nothing changed since the last refusal
             victims = self._plan_after_collecting(store.nbytes, exclude=store,
                                                   manual=manual)
             if victims is None:
-                self._refused[id(store)] = attempt
+                self._refused[store.key] = attempt
                 if manual:
                     raise MemoryBudgetError(
                         f'cannot load a column of {store.nbytes} bytes: it does not fit '
@@ -250,7 +257,7 @@ class MemoryManager:
             if not self.evict(victims):
                 return False
             store.load(copy=keep_data)
-            self._account(id(store), store.nbytes)
+            self._account(store.key, store.nbytes)
             return True
 
     def offload(self, store: ArrayStore) -> None:
@@ -261,7 +268,7 @@ class MemoryManager:
     def _offload(self, store: ArrayStore) -> None:
         if store.loaded:
             store.offload()
-            self._account(id(store), None)
+            self._account(store.key, None)
 
     def reserve(self, size: int) -> bool:
         """Make room for a new array of ``size`` bytes; whether it may be in RAM."""

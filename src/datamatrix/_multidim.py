@@ -150,14 +150,14 @@ class _MultiDimensionalColumn(BaseColumn):
     def _use(self) -> np.ndarray:
         """The array, after telling the memory manager that the column was used."""
         store = self._store
-        if manager.last != id(store) or not store.loaded:
+        if manager.last != store.key or not store.loaded:
             manager.touch(store)
         return store.array
 
     def _use_for_write(self, everything: bool = False) -> np.ndarray:
         """The array for writing (``everything``: all values will be overwritten)."""
         store = self._store
-        if manager.last != id(store) or not store.loaded:
+        if manager.last != store.key or not store.loaded:
             manager.touch(store, keep_data=not everything)
         if store.readonly_source:
             store.make_writable()

@@ -172,7 +172,7 @@ class ArrayStore:
         The live array: an ndarray when loaded, a ``numpy.memmap`` otherwise.
     """
 
-    __slots__ = ('array', 'readonly_source', 'lock', '__weakref__')
+    __slots__ = ('array', 'readonly_source', 'lock', 'key', '__weakref__')
 
     def __init__(self, array: np.ndarray, readonly_source: bool = False) -> None:
         self.array = array
@@ -180,6 +180,8 @@ class ArrayStore:
         """True while the array maps a saved file that must never be written."""
         self.lock = threading.RLock()
         """Held while the array moves and while a column writes into it."""
+        self.key = 0
+        """The memory manager's key for this store (0 until it is added)."""
 
     # -- description ---------------------------------------------------------
     @property
