@@ -225,6 +225,7 @@ class _FakeMemory:
 def test_deleted_datamatrix_frees_room_before_eviction(budget, monkeypatch):
     """Bytes of a deleted DataMatrix (a reference cycle) are reclaimed, not written out."""
     from datamatrix._storage import ArrayStore
+    monkeypatch.setattr(manager, '_collected', float('-inf'))  # no collection just now
     offloads = []
     real = ArrayStore.offload
     monkeypatch.setattr(ArrayStore, 'offload',

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import gc
 import itertools
+import math
 import threading
 import time
 import weakref
@@ -56,6 +57,8 @@ class MemoryManager:
         """Keys of freed stores, queued by finalizers and dropped under the lock."""
         self._snapshot: tuple[float, int, int] | None = None
         self._moved_since_snapshot = 0
+        self._collected = -math.inf
+        """When garbage was last collected to make room."""
         self.generation = 0
         """Incremented whenever the set of loaded stores changes."""
         self._refused: dict[int, tuple] = {}
@@ -284,7 +287,10 @@ class MemoryManager:
         column to make room, collect such garbage so its bytes count as free.
         """
         victims = self.plan(size, **kwargs)
-        if victims != [] and self.resident:
+        now = time.monotonic()
+        if victims != [] and self.resident and \
+                now - self._collected >= cfg.memory_poll_interval:
+            self._collected = now  # a full collection is slow: at most once per poll
             before = self.resident
             gc.collect()
             if self.resident != before:
