@@ -99,6 +99,12 @@ def _warn_empty(count: np.ndarray, what: str) -> None:
 def nanmean(blocks: Iterable[np.ndarray], cell_shape: tuple,
             axes: tuple = ()) -> np.ndarray:
     """NaN-ignoring mean over rows (and the cell ``axes``) of a stream of blocks."""
+    return _nanmean_count(blocks, cell_shape, axes)[0]
+
+
+def _nanmean_count(blocks: Iterable[np.ndarray], cell_shape: tuple,
+                   axes: tuple = ()) -> tuple[np.ndarray, np.ndarray]:
+    """The NaN-ignoring mean and the number of values it is made of."""
     keep = tuple(s for i, s in enumerate(cell_shape) if i + 1 not in axes)
     total = np.zeros(keep)
     count = np.zeros(keep, dtype=np.int64)
@@ -109,7 +115,7 @@ def nanmean(blocks: Iterable[np.ndarray], cell_shape: tuple,
         count += valid.sum(axis=reduce_axes)
     _warn_empty(count, 'Mean of empty slice')
     with np.errstate(invalid='ignore', divide='ignore'):
-        return total / count
+        return total / count, count
 
 
 # The reductions below take a store and read it through ``store.blocks()``, so they
@@ -122,16 +128,13 @@ def nanmean_rows(store: ArrayStore, cell_shape: tuple) -> np.ndarray:
 
 def nanstd(store: ArrayStore, cell_shape: tuple, ddof: int = 1) -> np.ndarray:
     """NaN-ignoring standard deviation over rows, in two streamed passes."""
-    mean = nanmean_rows(store, cell_shape)
+    mean, count = _nanmean_count((block for _, _, block in store.blocks()), cell_shape)
     squares = np.zeros(cell_shape)
-    count = np.zeros(cell_shape, dtype=np.int64)
     for _, _, block in store.blocks():
         squared = np.subtract(block, mean, dtype=np.float64)  # the only block-sized copy
         np.square(squared, out=squared)
-        invalid = np.isnan(squared)
-        squared[invalid] = 0
+        squared[np.isnan(block)] = 0  # missing values; inf - inf stays NaN, as numpy's
         squares += squared.sum(axis=0)
-        count += len(block) - invalid.sum(axis=0)
     _warn_empty(np.maximum(count - ddof, 0), 'Degrees of freedom <= 0 for slice.')
     with np.errstate(invalid='ignore', divide='ignore'):
         result = squares / (count - ddof)
