@@ -281,7 +281,7 @@ def beyond_ram(folder: str) -> None:
         start = time.perf_counter()
         dm = DataMatrix(length=rows)
         dm.x = MultiDimensionalColumn(shape=CELL)
-        dm.x[:, 0] = 1
+        dm.x[::97] = 1  # every 97th row: the grand mean of what is not NaN is 1
         made = time.perf_counter() - start
         start = time.perf_counter()
         mean = dm.x[..., ...]
