@@ -34,6 +34,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from typing import Any
 
 import numpy as np
@@ -247,8 +248,22 @@ def _atomic_folder(path: str, overwrite: bool):
         else:
             os.rename(tmp, path)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        _remove_eventually(tmp)
         raise
+
+
+def _remove_eventually(folder: str) -> None:
+    """Remove ``folder``, also what zarr's still-running writes put back into it.
+
+    When one chunk write fails, zarr's other concurrent chunk writes of the same
+    assignment keep running on its event loop and may recreate files after a
+    first removal; remove until the folder stays gone.
+    """
+    for _ in range(50):
+        shutil.rmtree(folder, ignore_errors=True)
+        time.sleep(0.02)
+        if not os.path.lexists(folder):
+            return
 
 
 def writezarr(dm: DataMatrix, path: str | os.PathLike, chunk_rows: int | None = None,
