@@ -28,7 +28,7 @@ import time
 import tokenize
 import zipfile
 import zlib
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
@@ -197,8 +197,16 @@ def _dims_json(dims: list, where: str) -> list:
             for dim in dims]
 
 
-def _plan(dm: DataMatrix) -> tuple[dict, list[tuple[str, BaseColumn]]]:
-    """The manifest, and ``(member, column)`` for every stored column."""
+def _column_entries(dm: DataMatrix, writer: str, member_key: str,
+                    member_name: Callable[[int, BaseColumn], str],
+                    ) -> tuple[list[dict], list[tuple[str, BaseColumn]]]:
+    """The description of every column, and ``(member, column)`` per stored column.
+
+    Shared by :func:`writebin` and ``writezarr``. An aliased column is stored
+    once; its other names get ``{'name': ..., 'alias_of': <entry index>}``.
+    ``member_name(entry_index, column)`` names where a stored column goes; it is
+    called once per stored column, in column order.
+    """
     entries: list[dict] = []
     members: list[tuple[str, BaseColumn]] = []
     first: dict[int, int] = {}
@@ -209,20 +217,30 @@ def _plan(dm: DataMatrix) -> tuple[dict, list[tuple[str, BaseColumn]]]:
         type_name = type(column).__name__
         if _TYPES.get(type_name) is not type(column):
             raise TypeError(f'column {name!r}: columns of type {type_name} cannot be '
-                            f'saved with writebin')
+                            f'saved with {writer}')
         where = f'column {name!r}'
-        index = len(entries)
-        first[id(column)] = index
-        member = f'columns/{index}.{"json" if type_name == "MixedColumn" else "npy"}'
-        entry = {'name': name, 'type': type_name, 'member': member,
+        member = member_name(len(entries), column)
+        entry = {'name': name, 'type': type_name, member_key: member,
                  'metadata': _jsonvalues.encode(column.metadata, where)}
         if isinstance(column, _MultiDimensionalColumn):
             entry.update(dims=_dims_json(column._dims, where),
                          defaultnan=bool(column.defaultnan),
-                         dtype=np.dtype(column._dtype).name,
-                         offloaded=not column._store.loaded)
+                         dtype=np.dtype(column._dtype).name)
+        first[id(column)] = len(entries)
         entries.append(entry)
         members.append((member, column))
+    return entries, members
+
+
+def _plan(dm: DataMatrix) -> tuple[dict, list[tuple[str, BaseColumn]]]:
+    """The manifest, and ``(member, column)`` for every stored column."""
+    entries, members = _column_entries(
+        dm, 'writebin', 'member',
+        lambda index, column: f'columns/{index}.'
+                              f'{"json" if isinstance(column, MixedColumn) else "npy"}')
+    for entry, (_, column) in zip([e for e in entries if 'member' in e], members):
+        if isinstance(column, _MultiDimensionalColumn):
+            entry['offloaded'] = not column._store.loaded
     manifest = {
         'format': FORMAT_NAME, 'version': FORMAT_VERSION,
         'length': len(dm), 'rowid': ROWID, 'sorted': bool(dm._sorted),

@@ -49,7 +49,7 @@ from .._multidim import _MultiDimensionalColumn, _SeriesColumn
 from .._progress import progress
 from .._storage import release_pages
 from ..errors import BinFormatError, InvalidValueError
-from ._binary import _MD_DTYPES, _TYPES, _cells, _dims, _dims_json
+from ._binary import _MD_DTYPES, _TYPES, _cells, _column_entries, _dims, _dims_json
 
 FORMAT_NAME = 'datamatrix-zarr'
 FORMAT_VERSION = 1
@@ -114,35 +114,12 @@ def _array_names(names: list[str]) -> list[str]:
 
 def _plan(dm: DataMatrix) -> tuple[dict, list[tuple[str, BaseColumn]]]:
     """The group attribute, and ``(array name, column)`` for every stored column."""
-    unique = []
-    first: dict[int, int] = {}
+    first_names: dict[int, str] = {}  # each stored column by its first name, in order
     for name, column in dm._cols.items():
-        if id(column) not in first:
-            first[id(column)] = len(unique)
-            unique.append((name, column))
-    array_names = iter(_array_names([name for name, _ in unique]))
-    entries: list[dict] = []
-    members: list[tuple[str, BaseColumn]] = []
-    position: dict[int, int] = {}
-    for name, column in dm._cols.items():
-        if id(column) in position:
-            entries.append({'name': name, 'alias_of': position[id(column)]})
-            continue
-        type_name = type(column).__name__
-        if _TYPES.get(type_name) is not type(column):
-            raise TypeError(f'column {name!r}: columns of type {type_name} cannot be '
-                            f'saved with writezarr')
-        where = f'column {name!r}'
-        array_name = next(array_names)
-        entry = {'name': name, 'type': type_name, 'array': array_name,
-                 'metadata': _jsonvalues.encode(column.metadata, where)}
-        if isinstance(column, _MultiDimensionalColumn):
-            entry.update(dims=_dims_json(column._dims, where),
-                         defaultnan=bool(column.defaultnan),
-                         dtype=np.dtype(column._dtype).name)
-        position[id(column)] = len(entries)
-        entries.append(entry)
-        members.append((array_name, column))
+        first_names.setdefault(id(column), name)
+    array_names = iter(_array_names(list(first_names.values())))
+    entries, members = _column_entries(dm, 'writezarr', 'array',
+                                       lambda index, column: next(array_names))
     attribute = {
         'format': FORMAT_NAME, 'version': FORMAT_VERSION, 'length': len(dm),
         'rowid': _jsonvalues.encode(dm._rowid.tolist(), 'the row ids'),
