@@ -255,3 +255,13 @@ def test_many_offloaded_columns_under_a_descriptor_limit(tmp_path):
     assert result.returncode == 0, result.stderr
     assert 0 < int(result.stdout) < 200
     assert os.listdir(tmp_path) == []
+
+
+def test_column_with_empty_cells_can_be_offloaded(spill_dir):
+    """Offloading a column whose cells hold no values (shape (0,)) does not fail."""
+    dm = DataMatrix(length=3)
+    dm.x = MultiDimensionalColumn(shape=(0,))
+    dm.x.loaded = False  # 0 bytes: nothing to write, no file is mapped
+    assert dm.x.shape == (3, 0) and dm.x.mean.shape == (0,)
+    dm.x.loaded = True
+    assert dm.x.loaded and dm.x.shape == (3, 0)

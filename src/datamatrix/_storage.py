@@ -145,6 +145,8 @@ def _map(fd: int, shape: tuple, dtype: np.dtype) -> np.ndarray:
 
 def _write_all(fd: int, array: np.ndarray) -> None:
     """Write the bytes of ``array`` to ``fd`` from offset 0, block by block."""
+    if array.nbytes == 0:  # e.g. cells of shape (0,): nothing to write
+        return
     row_nbytes = array[0].nbytes if len(array) and array.ndim > 1 else array.itemsize
     offset = 0
     for start, stop in row_blocks(len(array), row_nbytes):
