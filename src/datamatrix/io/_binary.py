@@ -443,6 +443,25 @@ def _check(condition: bool, problem: str) -> None:
         raise ValueError(problem)
 
 
+def _new_from_header(header: dict, path: str, kind: str,
+                     newest: int) -> tuple[int, DataMatrix]:
+    """Check the version and length of a description; an empty DataMatrix for it.
+
+    Shared by :func:`readbin` and ``readzarr``; ``kind`` names the format in the
+    message for a file written by a newer datamatrix.
+    """
+    version = header['version']
+    _check(type(version) is int and version >= 1, f'invalid format version {version!r}')
+    if version > newest:
+        raise BinFormatError(
+            f'{path!r} was written in {kind} version {version} by a newer '
+            f'datamatrix; this version reads format versions up to {newest}. '
+            f'Upgrade datamatrix to read it.')
+    n = header['length']
+    _check(type(n) is int and n >= 0, 'invalid length')
+    return n, DataMatrix(default_col_type=_TYPES[header['default_col_type']])
+
+
 def _dims(data: Any) -> list:
     _check(isinstance(data, list), 'dims must be a list')
     dims = []
@@ -467,16 +486,7 @@ def _build(reader: _Reader, manifest: Any, verify: bool) -> DataMatrix:
     """The DataMatrix that ``manifest`` describes (raises ValueError etc. if invalid)."""
     _check(isinstance(manifest, dict) and manifest.get('format') == FORMAT_NAME,
            'not a datamatrix manifest')
-    version = manifest['version']
-    _check(type(version) is int and version >= 1, f'invalid format version {version!r}')
-    if version > FORMAT_VERSION:
-        raise BinFormatError(
-            f'{reader.path!r} was written in format version {version} by a newer '
-            f'datamatrix; this version reads format versions up to {FORMAT_VERSION}. '
-            f'Upgrade datamatrix to read it.')
-    n = manifest['length']
-    _check(type(n) is int and n >= 0, 'invalid length')
-    dm = DataMatrix(default_col_type=_TYPES[manifest['default_col_type']])
+    n, dm = _new_from_header(manifest, reader.path, 'format', FORMAT_VERSION)
     rowid = reader.array(manifest['rowid'], np.dtype('<i8'), (n,), False, verify)
     _check(len(np.unique(rowid)) == n, 'duplicate row ids')
     dm._set_rowid(rowid)

@@ -49,7 +49,8 @@ from .._multidim import _MultiDimensionalColumn, _SeriesColumn
 from .._progress import progress
 from .._storage import release_pages
 from ..errors import BinFormatError, InvalidValueError
-from ._binary import _MD_DTYPES, _TYPES, _cells, _column_entries, _dims, _dims_json
+from ._binary import (_MD_DTYPES, _TYPES, _cells, _check, _column_entries, _dims,
+                      _new_from_header)
 
 FORMAT_NAME = 'datamatrix-zarr'
 FORMAT_VERSION = 1
@@ -309,11 +310,6 @@ def writezarr(dm: DataMatrix, path: str | os.PathLike, chunk_rows: int | None = 
 
 # -- reading ----------------------------------------------------------------------------
 
-def _check(condition: bool, problem: str) -> None:
-    if not condition:
-        raise ValueError(problem)
-
-
 class _Reader:
     """The arrays of one open group, checked against what the attribute says."""
 
@@ -375,16 +371,7 @@ def _column(reader: _Reader, dm: DataMatrix, entry: dict) -> BaseColumn:
 
 def _build(reader: _Reader, attribute: Any) -> DataMatrix:
     """The DataMatrix that ``attribute`` describes (raises ValueError etc. if invalid)."""
-    version = attribute['version']
-    _check(type(version) is int and version >= 1, f'invalid format version {version!r}')
-    if version > FORMAT_VERSION:
-        raise BinFormatError(
-            f'{reader.path!r} was written in zarr format version {version} by a newer '
-            f'datamatrix; this version reads format versions up to {FORMAT_VERSION}. '
-            f'Upgrade datamatrix to read it.')
-    n = attribute['length']
-    _check(type(n) is int and n >= 0, 'invalid length')
-    dm = DataMatrix(default_col_type=_TYPES[attribute['default_col_type']])
+    n, dm = _new_from_header(attribute, reader.path, 'zarr format', FORMAT_VERSION)
     rowid = _jsonvalues.decode(attribute['rowid'])
     _check(isinstance(rowid, list) and len(rowid) == n and
            all(type(i) is int for i in rowid), 'invalid row ids')
