@@ -158,6 +158,7 @@ def memory_report() -> MemoryReport:
     1 multidimensional arrays; resident 15.6 KiB (...); budget 8.0 GiB (0 % used)
     """
     from ._multidim import _MultiDimensionalColumn, _SeriesColumn
+    gc.collect()  # deleted DataMatrix objects are reference cycles: not live columns
     stores = manager.stores()
     holders: dict[int, list] = {id(store): [] for store in stores}
     for obj in gc.get_objects():
