@@ -36,7 +36,7 @@ import numpy as np
 import psutil
 
 from datamatrix import DataMatrix, FloatColumn, IntColumn, SeriesColumn, cfg, io
-from datamatrix._config import parse_size
+from datamatrix._engine.config import parse_size
 
 GB = 1e9
 DEPTH = 1000

@@ -38,7 +38,7 @@ import numpy as np
 import psutil
 
 from datamatrix import DataMatrix, MultiDimensionalColumn, cfg
-from datamatrix._config import parse_size
+from datamatrix._engine.config import parse_size
 
 GB = 1e9
 CELL = (1000,)  # 8 kB per row

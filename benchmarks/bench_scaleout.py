@@ -34,7 +34,7 @@ import time
 import numpy as np
 
 from datamatrix import DataMatrix, SeriesColumn, cfg, io
-from datamatrix._config import parse_size
+from datamatrix._engine.config import parse_size
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'examples'))
 import scaleout  # noqa: E402  (the documented recipe)

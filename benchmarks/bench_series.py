@@ -28,7 +28,7 @@ from typing import Callable
 import numpy as np
 
 from datamatrix import DataMatrix, SeriesColumn, cfg, series as srs
-from datamatrix._config import parse_size
+from datamatrix._engine.config import parse_size
 
 BL_START, WINLEN, BY = -100, 11, 10
 

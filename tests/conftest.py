@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from datamatrix._config import cfg
+from datamatrix._engine.config import cfg
 
 _SETTINGS = ('memory_limit', 'always_load_max_size', 'never_load_min_size',
              'save_chunk_size', 'tmp_dir')

@@ -3,12 +3,13 @@ spill to disk on their own when memory runs low.
 
 This module only re-exports the public names; see ``docs/architecture.md``.
 """
-from ._column import FloatColumn, IntColumn, MixedColumn, NumericColumn
-from ._config import cfg
-from ._datamatrix import DataMatrix, Row
-from ._multidim import MultiDimensionalColumn, SeriesColumn
-from ._report import memory_report
-from . import errors
+from datamatrix import errors
+from datamatrix._engine.config import cfg
+from datamatrix._report import memory_report
+from datamatrix._table.columns import FloatColumn, IntColumn, MixedColumn, NumericColumn
+from datamatrix._table.datamatrix import DataMatrix, Row
+from datamatrix._table.multidim import MultiDimensionalColumn, SeriesColumn
+from datamatrix import convert as _convert  # noqa: F401  (binds hash(dm) and pandas methods)
 
 __version__ = '1.1.0'
 NAN = float('nan')

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import gc
 import html
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-from ._config import cfg
-from ._memory import manager
+from datamatrix._engine.config import cfg
+from datamatrix._engine.memory import manager
 
 UNNAMED = '(not in a DataMatrix)'
 NO_COLUMN = '(intermediate result)'
@@ -157,7 +157,7 @@ def memory_report() -> MemoryReport:
     +--------+--------+----------+---------+---------+-----------------+
     1 multidimensional arrays; resident 15.6 KiB (...); budget 8.0 GiB (0 % used)
     """
-    from ._multidim import _MultiDimensionalColumn, _SeriesColumn
+    from datamatrix._table.multidim import _MultiDimensionalColumn, _SeriesColumn
     gc.collect()  # deleted DataMatrix objects are reference cycles: not live columns
     stores = manager.stores()
     holders: dict[int, list] = {id(store): [] for store in stores}
@@ -187,3 +187,16 @@ def memory_report() -> MemoryReport:
 
 
 __all__ = ['memory_report', 'MemoryReport', 'ReportEntry']
+
+
+def _cfg_memory_report(self) -> MemoryReport:
+    """Every live multidimensional column, its size and state, and the budget.
+
+    The same as :func:`datamatrix.memory_report`: prints as a text table and
+    shows as an HTML table in Jupyter.
+    """
+    return memory_report()
+
+
+# bound from above: the engine's settings object does not know about columns
+type(cfg).memory_report = property(_cfg_memory_report)

@@ -26,7 +26,7 @@ import warnings
 from collections import OrderedDict
 from typing import Any, Callable, Iterable, Iterator
 
-from datamatrix._config import cfg
+from datamatrix._engine.config import cfg
 
 logger = logging.getLogger(__name__)
 
@@ -353,8 +353,8 @@ def stack_multiprocess(fnc: Callable, args: Iterable, processes: int | None = No
     import multiprocessing
 
     from datamatrix import io
-    from datamatrix._progress import progress
-    from datamatrix.operations import stack
+    from datamatrix._engine.progress import progress
+    from datamatrix._table.combine import stack_tables
 
     _check_callable(fnc, 'stack_multiprocess')
     args = list(args)
@@ -391,7 +391,7 @@ def stack_multiprocess(fnc: Callable, args: Iterable, processes: int | None = No
                 bar.update(sizes[index])
         if not results:
             return _datamatrix_class()()
-        return stack(*results)
+        return stack_tables(results)
     finally:
         results.clear()  # drop file-backed columns before their files are removed
         for path in paths:

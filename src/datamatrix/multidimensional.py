@@ -1,6 +1,6 @@
 """Functions for multidimensional columns (SPEC 9): per-row reductions and flattening.
 
-Every function streams over the rows of a column in blocks (:mod:`datamatrix._stream`),
+Every function streams over the rows of a column in blocks (:mod:`datamatrix._engine.stream`),
 so it works in bounded memory on offloaded columns; the per-block work is done by the
 pure kernels of :mod:`datamatrix._kernels`.
 
@@ -22,11 +22,12 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import _kernels, _stream
-from ._column import BaseColumn, FloatColumn, IntColumn, NumericColumn
-from ._datamatrix import DataMatrix
-from ._multidim import _MultiDimensionalColumn
-from .errors import ShapeMismatchError
+from datamatrix import _kernels
+from datamatrix._engine import stream as _stream
+from datamatrix._table.columns import BaseColumn, FloatColumn, IntColumn, NumericColumn
+from datamatrix._table.datamatrix import DataMatrix
+from datamatrix._table.multidim import _MultiDimensionalColumn
+from datamatrix.errors import ShapeMismatchError
 
 __all__ = ['reduce', 'reduce_', 'nancount', 'infcount', 'flatten']
 

@@ -1,7 +1,7 @@
 """Plots of series columns: mean traces with an error band, and heatmaps.
 
 matplotlib is an optional dependency, imported on first use. Every function
-reads its column by streaming over row blocks (:func:`datamatrix._stream.blocks_of`),
+reads its column by streaming over row blocks (:func:`datamatrix._engine.stream.blocks_of`),
 so an offloaded column larger than ``cfg.memory_limit`` is drawn without ever
 being loaded as a whole: :func:`trace` and :func:`traces` make one pass that
 accumulates, per sample, the count, mean and sum of squared deviations of the
@@ -19,16 +19,16 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
-from . import _stream
-from ._column import BaseColumn
-from ._keys import is_int
-from ._multidim import _MultiDimensionalColumn
-from .errors import LengthMismatchError
+from datamatrix._engine import stream as _stream
+from datamatrix._table.columns import BaseColumn
+from datamatrix._table.keys import is_int
+from datamatrix._table.multidim import _MultiDimensionalColumn
+from datamatrix.errors import LengthMismatchError
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
-    from ._datamatrix import DataMatrix
+    from datamatrix._table.datamatrix import DataMatrix
 
 _BAND_ALPHA = 0.25
 
@@ -238,7 +238,7 @@ def _column_of(dm: DataMatrix, col: Any, name: str) -> BaseColumn:
         if isinstance(col, (bytes, dict, set)) or not hasattr(col, '__len__'):
             raise TypeError(f'{name} must be a column name, a column or a sequence, '
                             f'not {type(col).__name__}')
-        from ._datamatrix import DataMatrix
+        from datamatrix._table.datamatrix import DataMatrix
         holder = DataMatrix(length=len(col))
         holder.values = list(col)
         col = holder.values

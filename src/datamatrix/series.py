@@ -13,7 +13,7 @@ kind (series or plain multidimensional column) and dtype; other functions that
 return a multidimensional column return a series column.
 
 Large data: every function works block by block of rows
-(:func:`datamatrix._stream.map_blocks`, :func:`datamatrix._stream.blocks_of`), so on
+(:func:`datamatrix._engine.stream.map_blocks`, :func:`datamatrix._engine.stream.blocks_of`), so on
 an offloaded column larger than ``cfg.memory_limit`` the result is created
 offloaded and the extra memory stays at a few ``cfg.save_chunk_size``. The
 per-block algorithms are the kernels of :mod:`datamatrix._kernels`.
@@ -38,13 +38,15 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from . import _kernels, _stream
-from ._column import BaseColumn, FloatColumn
-from ._datamatrix import DataMatrix
-from ._keys import is_int
-from ._multidim import _MultiDimensionalColumn, _SeriesColumn
-from .errors import LengthMismatchError
-from .multidimensional import (_check_md, _per_row_column, flatten, infcount, nancount,
+from datamatrix import _kernels
+from datamatrix._kernels._common import _per_row as _kernel_per_row
+from datamatrix._engine import stream as _stream
+from datamatrix._table.columns import BaseColumn, FloatColumn
+from datamatrix._table.datamatrix import DataMatrix
+from datamatrix._table.keys import is_int
+from datamatrix._table.multidim import _MultiDimensionalColumn, _SeriesColumn
+from datamatrix.errors import LengthMismatchError
+from datamatrix.multidimensional import (_check_md, _per_row_column, flatten, infcount, nancount,
                                reduce, reduce_)
 
 NAN = math.nan
@@ -174,7 +176,7 @@ def _per_row(values: Any, n: int, name: str) -> np.ndarray:
             len(values) != n:
         raise LengthMismatchError(f'{name} must have one value per row ({n}), not '
                                   f'{len(values)}')
-    return _kernels._per_row(values, n, name)
+    return _kernel_per_row(values, n, name)
 
 
 # --------------------------------------------------------------------------------------

@@ -20,11 +20,11 @@ Examples
 >>> dm = io.readtxt('data.csv')        # doctest: +SKIP
 >>> io.writebin(dm, 'data.dm')         # doctest: +SKIP
 """
-from ._binary import readbin, writebin
-from ._excel import readxlsx, writexlsx
-from ._pickle import readpickle, writepickle
-from ._text import readtxt, writetxt
-from ._zarr import readzarr, writezarr
+from datamatrix.io._binary import readbin, writebin
+from datamatrix.io._excel import readxlsx, writexlsx
+from datamatrix.io._pickle import readpickle, writepickle
+from datamatrix.io._text import readtxt, writetxt
+from datamatrix.io._zarr import readzarr, writezarr
 
 __all__ = ['readtxt', 'writetxt', 'readxlsx', 'writexlsx', 'readbin', 'writebin',
            'readpickle', 'writepickle', 'readzarr', 'writezarr']

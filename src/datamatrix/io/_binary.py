@@ -9,7 +9,7 @@ A file is a ZIP archive whose members are all *stored* (uncompressed):
   ``.npy`` array, placed so that the array data starts on a 4096-byte
   boundary of the file, which lets :func:`readbin` map it straight from disk;
 * ``columns/<i>.json`` for every MixedColumn: its values in tagged JSON
-  (:mod:`datamatrix._jsonvalues`).
+  (:mod:`datamatrix.io._jsonvalues`).
 
 Nothing in a file is pickled, and reading never runs code from it.
 """
@@ -32,17 +32,17 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from .. import _jsonvalues
-from .._column import BaseColumn, FloatColumn, IntColumn, MixedColumn
-from .._config import cfg
-from .._datamatrix import DataMatrix
-from .._memory import manager
-from .._multidim import _MultiDimensionalColumn, _SeriesColumn
-from .._progress import progress
-from .._storage import ArrayStore
-from .._stream import blocks_of
-from ..errors import BinFormatError
-from ._files import atomic_target
+import datamatrix.io._jsonvalues as _jsonvalues
+from datamatrix._table.columns import BaseColumn, FloatColumn, IntColumn, MixedColumn
+from datamatrix._engine.config import cfg
+from datamatrix._table.datamatrix import DataMatrix
+from datamatrix._engine.memory import manager
+from datamatrix._table.multidim import _MultiDimensionalColumn, _SeriesColumn
+from datamatrix._engine.progress import progress
+from datamatrix._engine.storage import ArrayStore
+from datamatrix._engine.stream import blocks_of
+from datamatrix.errors import BinFormatError
+from datamatrix.io._files import atomic_target
 
 FORMAT_NAME = 'datamatrix'
 FORMAT_VERSION = 1

@@ -7,12 +7,12 @@ import os
 import warnings
 from typing import Any
 
-from .._column import MixedColumn
-from .._datamatrix import DataMatrix
-from .._keys import text_form
-from .._multidim import _MultiDimensionalColumn
-from .._progress import progress
-from ._files import atomic_target, column_class, unique_names
+from datamatrix._table.columns import MixedColumn
+from datamatrix._table.datamatrix import DataMatrix
+from datamatrix._table.keys import text_form
+from datamatrix._table.multidim import _MultiDimensionalColumn
+from datamatrix._engine.progress import progress
+from datamatrix.io._files import atomic_target, column_class, unique_names
 
 
 def _openpyxl():
@@ -163,7 +163,7 @@ def writexlsx(dm: DataMatrix, path: str | os.PathLike) -> None:
         for name, column in series:
             sheet = workbook.create_sheet(name)
             sheet.append([f'T{index:04d}' for index in range(column.depth)])
-            from .._stream import blocks_of
+            from datamatrix._engine.stream import blocks_of
             for _, _, block in blocks_of(column._store.array):
                 for trace in block.tolist():
                     sheet.append([_excel_value(value) for value in trace])

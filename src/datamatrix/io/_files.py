@@ -128,8 +128,8 @@ def atomic_target(path: str | os.PathLike) -> Iterator[BinaryIO]:
 
 def column_class(default_col_type):
     """The column class that ``default_col_type`` names (``float``/``int`` allowed)."""
-    from .._datamatrix import _column_type
-    from ..errors import InvalidValueError
+    from datamatrix._table.datamatrix import _column_type
+    from datamatrix.errors import InvalidValueError
     col_type = _column_type(default_col_type)
     if col_type is None:
         raise InvalidValueError(f'invalid default_col_type {default_col_type!r}: use '

@@ -12,7 +12,7 @@ import os
 import pickle
 from typing import Any
 
-from ._files import atomic_target
+from datamatrix.io._files import atomic_target
 
 
 def writepickle(dm: Any, path: str | os.PathLike, protocol: int = -1) -> None:

@@ -7,12 +7,12 @@ import os
 import warnings
 from typing import Any
 
-from .._column import MixedColumn
-from .._datamatrix import DataMatrix
-from .._keys import text_form
-from .._multidim import _MultiDimensionalColumn
-from .._progress import progress
-from ._files import atomic_target, column_class, unique_names
+from datamatrix._table.columns import MixedColumn
+from datamatrix._table.datamatrix import DataMatrix
+from datamatrix._table.keys import text_form
+from datamatrix._table.multidim import _MultiDimensionalColumn
+from datamatrix._engine.progress import progress
+from datamatrix.io._files import atomic_target, column_class, unique_names
 
 _ROWS_PER_UPDATE = 10000
 

@@ -13,7 +13,7 @@ column; the group attribute ``datamatrix`` describes everything else (see
                  {"name": "alias", "alias_of": 0}, ...]}
 
 Metadata and MixedColumn cells use the same tagged JSON as the binary format
-(:mod:`datamatrix._jsonvalues`): plain JSON, so any zarr reader can parse the
+(:mod:`datamatrix.io._jsonvalues`): plain JSON, so any zarr reader can parse the
 attributes, and every value comes back with its Python type. A MixedColumn is
 an array of strings, each the JSON text of one cell. Numeric columns are int64
 or float64 arrays, multidimensional columns float64 or float32 arrays of shape
@@ -39,17 +39,17 @@ from typing import Any
 
 import numpy as np
 
-from .. import _jsonvalues
-from .._column import BaseColumn, FloatColumn, IntColumn, MixedColumn
-from .._config import cfg
-from .._datamatrix import DataMatrix
-from .._lazystore import LazyStore
-from .._memory import manager
-from .._multidim import _MultiDimensionalColumn, _SeriesColumn
-from .._progress import progress
-from .._storage import release_pages
-from ..errors import BinFormatError, InvalidValueError
-from ._binary import (_MD_DTYPES, _TYPES, _cells, _check, _column_entries, _dims,
+import datamatrix.io._jsonvalues as _jsonvalues
+from datamatrix._table.columns import BaseColumn, FloatColumn, IntColumn, MixedColumn
+from datamatrix._engine.config import cfg
+from datamatrix._table.datamatrix import DataMatrix
+from datamatrix._engine.lazystore import LazyStore
+from datamatrix._engine.memory import manager
+from datamatrix._table.multidim import _MultiDimensionalColumn, _SeriesColumn
+from datamatrix._engine.progress import progress
+from datamatrix._engine.storage import release_pages
+from datamatrix.errors import BinFormatError, InvalidValueError
+from datamatrix.io._binary import (_MD_DTYPES, _TYPES, _cells, _check, _column_entries, _dims,
                       _new_from_header)
 
 FORMAT_NAME = 'datamatrix-zarr'

@@ -1,0 +1,223 @@
+"""Grouping and crossing: ``weight``, ``group``, ``fullfactorial``, ``pivot_table``."""
+from __future__ import annotations
+
+import itertools
+import warnings
+from typing import Any
+
+import numpy as np
+
+from datamatrix._table import keys as _keys
+from datamatrix._engine import stream as _stream
+from datamatrix._table.columns import BaseColumn, FloatColumn, MixedColumn
+from datamatrix._table.datamatrix import DataMatrix
+from datamatrix._table.multidim import _MultiDimensionalColumn, _SeriesColumn
+from datamatrix._table.combine import _attach, _column_name
+from datamatrix.operations._common import _fresh_rows, _is_nan, _values_in_dm_order
+from datamatrix.operations._split import _value_key
+
+
+# -- weight, group, fullfactorial, auto_type ---------------------------------------------
+
+def weight(col: BaseColumn) -> DataMatrix:
+    """Repeat each row of ``col.dm`` ``col[i]`` times, in order (SPEC 7.14).
+
+    Returns
+    -------
+    DataMatrix
+        A new DataMatrix (fresh family, ids ``0..N-1``) with all columns,
+        multidimensional ones included (copied block by block).
+
+    Raises
+    ------
+    TypeError
+        If a weight is not a non-negative int (floats such as ``1.0`` included).
+    """
+    if isinstance(col, _MultiDimensionalColumn) or not isinstance(col, BaseColumn):
+        raise TypeError('weight expects an IntColumn or a MixedColumn of ints')
+    if isinstance(col, FloatColumn):
+        raise TypeError('weights must be ints, not the floats of a FloatColumn')
+    dm = col._datamatrix
+    weights = _values_in_dm_order(col, dm)
+    for value in weights:
+        if not _keys.is_int(value) or value < 0:
+            raise TypeError(f'weights must be non-negative ints, not {value!r}')
+    positions = np.repeat(np.arange(len(dm), dtype=np.int64),
+                          np.array(weights, dtype=np.int64))
+    return _fresh_rows(dm._select_positions(positions))
+
+
+def _group_series(values: list, groups: list, depth: int) -> tuple[np.ndarray, int]:
+    """One row per group holding its values, NaN-padded; non-numeric groups stay NaN."""
+    data = np.full((len(groups), depth), np.nan)
+    failed = 0
+    for row, positions in enumerate(groups):
+        cells = [values[i] for i in positions]
+        if any(isinstance(v, (str, bytes)) for v in cells):
+            failed += 1
+            continue
+        data[row, :len(cells)] = [np.nan if v is None else float(v) for v in cells]
+    return data, failed
+
+
+def group(dm: DataMatrix, by: Any) -> DataMatrix:
+    """One row per combination of the values of ``by`` (SPEC 7.4).
+
+    Parameters
+    ----------
+    dm : DataMatrix
+    by : column, name, list of columns/names, or None
+        Columns of ``dm`` (names are accepted too); ``None`` puts all rows in
+        one group.
+
+    Returns
+    -------
+    DataMatrix
+        A new DataMatrix with one row per group, in order of first
+        appearance. ``by`` columns keep their type and hold the group's value;
+        every other 1-D column becomes a series column (depth = largest group)
+        holding the group's values, NaN-padded. A group whose values include
+        strings stays all NaN (with a warning). Multidimensional columns are
+        skipped with a warning.
+
+    Raises
+    ------
+    ValueError
+        For a column that does not belong to ``dm``.
+
+    Examples
+    --------
+    >>> dm = DataMatrix(c=['a', 'b', 'a'], x=[1, 2, 3])
+    >>> g = group(dm, by=dm.c)
+    >>> list(g.c), g.x.shape
+    (['a', 'b'], (2, 2))
+    """
+    if by is None:
+        by = []
+    elif not isinstance(by, (list, tuple)):
+        by = [by]
+    by_columns = []
+    for item in by:
+        if isinstance(item, (str, bytes)):
+            item = dm[item]
+        if not isinstance(item, BaseColumn) or item not in dm:
+            raise ValueError(f'group: {item!r} is not a column of the DataMatrix')
+        if isinstance(item, _MultiDimensionalColumn):
+            raise TypeError('group: cannot group by a multidimensional column')
+        by_columns.append(item)
+    n = len(dm)
+    if by_columns:
+        keys = zip(*[[_value_key(v) for v in col] for col in by_columns])
+    else:
+        keys = itertools.repeat((), n)
+    groups: dict[tuple, list] = {}
+    for position, key in zip(range(n), keys):
+        groups.setdefault(key, []).append(position)
+    members = list(groups.values())
+    first = np.array([positions[0] for positions in members], dtype=np.int64)
+    depth = max((len(positions) for positions in members), default=0)
+    result = DataMatrix(length=len(members), default_col_type=dm._default_col_type)
+    result.sorted = dm.sorted
+    for name, col in dm._cols.items():
+        if any(col is b for b in by_columns):
+            _attach(result, name, col._take(first), col.metadata)
+        elif isinstance(col, _MultiDimensionalColumn):
+            warnings.warn(f'group: multidimensional column {name!r} is skipped')
+        else:
+            data, failed = _group_series(list(col), members, depth)
+            if failed:
+                warnings.warn(f'group: {failed} group(s) of column {name!r} hold '
+                              f'non-numeric values and are left NaN')
+            store = _stream.new_store(data.shape, np.float64)
+            store.array[...] = data
+            result._cols[name] = _SeriesColumn._from_store(result, store, [depth],
+                                                           True, col.metadata)
+    return result
+
+
+def fullfactorial(dm: DataMatrix, ignore: Any = '') -> DataMatrix:
+    """All combinations of the levels of every column (SPEC 7.3).
+
+    Each column is a factor whose levels are its cells that differ from
+    ``ignore`` (converted like a MixedColumn value, so ``1.0`` ignores ``1``;
+    NaN ignores NaN), in order of appearance (repeats are separate levels). The first
+    column (in ``dm.columns`` order) varies fastest.
+
+    Raises
+    ------
+    TypeError
+        If a column is not a MixedColumn.
+
+    Examples
+    --------
+    >>> dm = DataMatrix(a=['x', 'y', ''], b=[1, 2, 3])
+    >>> ff = fullfactorial(dm)
+    >>> list(ff.a), list(ff.b)
+    (['x', 'y', 'x', 'y', 'x', 'y'], [1, 1, 2, 2, 3, 3])
+    """
+    columns = dm.columns
+    for name, col in columns:
+        if type(col) is not MixedColumn:
+            raise TypeError(f'fullfactorial requires MixedColumns; {name!r} is a '
+                            f'{type(col).__name__}')
+    if not columns:
+        return DataMatrix()
+    try:  # cells are stored converted, so compare with the converted value
+        ignore = _keys.convert_mixed(ignore)
+    except (TypeError, ValueError):
+        pass
+    levels = [[v for v in col._seq if not (v == ignore or _is_nan(v) and _is_nan(ignore))]
+              for _, col in columns]
+    combinations = list(itertools.product(*levels[::-1]))
+    result = DataMatrix(length=len(combinations))
+    result.sorted = dm.sorted
+    for index, (name, _) in enumerate(columns):
+        values = [combination[len(columns) - 1 - index] for combination in combinations]
+        result._cols[name] = MixedColumn._from_data(result, values)
+    return result
+
+
+def pivot_table(dm: DataMatrix, values: Any, index: Any, columns: Any, *args: Any,
+                **kwargs: Any) -> DataMatrix:
+    """A pivot table computed by ``pandas.pivot_table`` (SPEC 7.6; needs pandas).
+
+    Parameters
+    ----------
+    values, index, columns : str, column, or list of them
+        Column names or columns of ``dm``.
+    *args, **kwargs
+        Passed to pandas, e.g. ``aggfunc='sum'``.
+
+    Returns
+    -------
+    DataMatrix
+        One column per level of ``columns``, named by the level values
+        (converted by ``convert.from_pandas``); the pivot's row index is not
+        kept.
+
+    Raises
+    ------
+    TypeError
+        For ``values``/``index``/``columns`` of other types.
+    ImportError
+        If pandas is not installed.
+    """
+    try:
+        import pandas
+    except ImportError as exc:
+        raise ImportError('pivot_table requires the pandas package') from exc
+    from datamatrix.convert import from_pandas, to_pandas
+
+    def names(arg: Any, what: str) -> str | list:
+        if isinstance(arg, (str, BaseColumn)):
+            return _column_name(arg) if isinstance(arg, BaseColumn) else arg
+        if isinstance(arg, (list, tuple)) and all(isinstance(a, (str, BaseColumn))
+                                                  for a in arg):
+            return [_column_name(a) if isinstance(a, BaseColumn) else a for a in arg]
+        raise TypeError(f'pivot_table: {what} must be a name, a column or a list of '
+                        f'them, not {arg!r}')
+
+    table = pandas.pivot_table(to_pandas(dm), names(values, 'values'),
+                               names(index, 'index'), names(columns, 'columns'), *args,
+                               **kwargs)
+    return from_pandas(table.reset_index(drop=True))
