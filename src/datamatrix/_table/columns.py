@@ -10,6 +10,7 @@ an :class:`~datamatrix._engine.storage.ArrayStore`.
 from __future__ import annotations
 
 import inspect
+import itertools
 import math
 import numbers
 import operator
@@ -19,6 +20,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from datamatrix._table import bulk as _bulk
 from datamatrix._table import keys as _keys
 from datamatrix._table.keys import (convert_float, convert_int, convert_mixed, is_int,
                                     text_form)
@@ -188,8 +190,11 @@ class BaseColumn:
             raise InvalidKeyError(f'invalid key for a column: {key!r}')
         positions = _keys.row_positions(key, n, self._rowid, self._datamatrix._family)
         count = _keys.count_positions(positions, n)
-        values = [self._convert(v) for v in _keys.values_for(value, count)]
-        self._assign(positions, values)
+        self._assign(positions, self._convert_many(value, count))
+
+    def _convert_many(self, value: Any, count: int) -> Any:
+        """``count`` converted values from a scalar or a sequence (bulk in subclasses)."""
+        return [self._convert(v) for v in _keys.values_for(value, count)]
 
     # -- conversions and comparisons -------------------------------------------------------
     def __array__(self, dtype=None, copy=None):
@@ -211,8 +216,10 @@ class BaseColumn:
 
     def _compare(self, op: str, other: Any):
         """Rows for which ``cell OP other`` holds, as a DataMatrix (SPEC 3.4)."""
-        mask = self._compare_mask(op, other)
-        return self._datamatrix._select_ids(self._rowid[np.asarray(mask, dtype=bool)])
+        mask = np.asarray(self._compare_mask(op, other), dtype=bool)
+        if self._rowid is self._datamatrix._rowid:  # rows in the DataMatrix's order
+            return self._datamatrix._select_positions(np.flatnonzero(mask))
+        return self._datamatrix._select_ids(self._rowid[mask])
 
     def _compare_mask(self, op: str, other: Any) -> np.ndarray:
         if _is_nan(other):
@@ -393,7 +400,7 @@ class MixedColumn(BaseColumn):
         if isinstance(positions, slice):
             new._seq = self._seq[positions]
         else:
-            new._seq = [self._seq[i] for i in positions]
+            new._seq = list(map(self._seq.__getitem__, np.asarray(positions).tolist()))
         return new
 
     def _resize(self, n: int) -> None:
@@ -405,11 +412,14 @@ class MixedColumn(BaseColumn):
     def _convert(self, value: Any) -> Any:
         return convert_mixed(value)
 
+    def _convert_many(self, value: Any, count: int) -> list:
+        return _bulk.mixed_values(value, count)
+
     def _assign(self, positions, values: list) -> None:
         if isinstance(positions, slice):
             self._seq[positions] = values
         else:
-            for position, value in zip(positions, values):
+            for position, value in zip(np.asarray(positions).tolist(), values):
                 self._seq[position] = value
 
     @property
@@ -423,6 +433,11 @@ class MixedColumn(BaseColumn):
     # -- comparisons: no conversion, failures are False ------------------------------------
     def _scalar_mask(self, op: str, other: Any) -> np.ndarray:
         fnc = _COMPARISONS[op]
+        try:  # one C loop; any failing cell sends us to the row-by-row path
+            return np.fromiter(map(fnc, self._seq, itertools.repeat(other)), dtype=bool,
+                               count=len(self._seq))
+        except Exception:
+            pass
         result = np.zeros(len(self), dtype=bool)
         for index, cell in enumerate(self._seq):
             try:
@@ -492,6 +507,12 @@ class MixedColumn(BaseColumn):
     @property
     def unique(self) -> list:
         """Distinct values, sorted naturally or by text form; NaN once."""
+        factorised = _bulk.mixed_factorise(self._seq)
+        if factorised is not None:
+            return factorised[0]
+        return self._unique_slow()
+
+    def _unique_slow(self) -> list:
         seen = []
         has_nan = False
         for value in self._seq:
@@ -544,7 +565,7 @@ class NumericColumn(BaseColumn):
         return iter(self._seq.tolist())
 
     def _assign(self, positions, values: list) -> None:
-        self._seq[positions] = np.array(values, dtype=self._storage_dtype)
+        self._seq[positions] = np.asarray(values, dtype=self._storage_dtype)
 
     def __array__(self, dtype=None, copy=None):
         return self._seq.copy() if dtype is None else self._seq.astype(dtype)
@@ -567,9 +588,14 @@ class NumericColumn(BaseColumn):
 
     # -- descriptives -------------------------------------------------------------------
     def _statistic(self, fnc: Callable) -> CallableFloat:
-        values = self._seq.astype(float)
+        values = self._seq if self._seq.dtype == np.float64 else self._seq.astype(float)
         if len(values) == 0:
             return CallableFloat(math.nan)
+        plain = _PLAIN_REDUCTIONS.get(fnc)
+        if plain is not None:  # without NaN the nan-function equals the plain one
+            result = plain(values)
+            if not math.isnan(result):
+                return CallableFloat(result)
         return CallableFloat(fnc(values))
 
     @property
@@ -593,11 +619,11 @@ class NumericColumn(BaseColumn):
 
     @property
     def min(self) -> CallableFloat:
-        return self._statistic(_all_nan_safe(np.nanmin))
+        return self._statistic(_NANMIN)
 
     @property
     def max(self) -> CallableFloat:
-        return self._statistic(_all_nan_safe(np.nanmax))
+        return self._statistic(_NANMAX)
 
     @property
     def sum(self) -> CallableFloat:
@@ -606,6 +632,39 @@ class NumericColumn(BaseColumn):
     @property
     def unique(self) -> np.ndarray:
         return np.unique(self._seq)
+
+    # -- bulk paths: whole-array conversion and arithmetic ----------------------------------
+    def _dispatch(self, other: Any, fnc: Callable, reflected: bool) -> 'BaseColumn':
+        operand = self._bulk_operand(other)
+        if operand is None:
+            return super()._dispatch(other, fnc, reflected)
+        a, b = (operand, self._seq) if reflected else (self._seq, operand)
+        new = object.__new__(type(self))
+        new.metadata = None
+        new._seq = self._arith_result(fnc, a, b)
+        return self._bind(new, self._rowid)
+
+    def _bulk_operand(self, other: Any) -> Any:
+        """The operand as a numpy scalar or array if that needs no per-item work, else None."""
+        if isinstance(other, NumericColumn):
+            other = other._seq
+        elif isinstance(other, (bool, np.bool_)):
+            other = int(other)
+        if isinstance(other, (int, float, np.integer, np.floating)):
+            try:
+                return self._storage_dtype(self._arith_operand(other))
+            except (TypeError, ValueError, OverflowError):
+                return None
+        if isinstance(other, np.ndarray) and other.ndim == 1 and \
+                len(other) == len(self._seq) and other.dtype.kind in 'biuf':
+            return self._bulk_array(other)
+        return None
+
+    def _bulk_array(self, array: np.ndarray) -> np.ndarray | None:
+        return array.astype(self._storage_dtype, copy=False)
+
+    def _convert_many(self, value: Any, count: int) -> np.ndarray:
+        return self._bulk_values(value, count)
 
     # -- comparisons ----------------------------------------------------------------------
     def _scalar_mask(self, op: str, other: Any) -> np.ndarray:
@@ -640,6 +699,14 @@ def _all_nan_safe(fnc: Callable) -> Callable:
     return reduce
 
 
+_NANMIN = _all_nan_safe(np.nanmin)
+_NANMAX = _all_nan_safe(np.nanmax)
+_PLAIN_REDUCTIONS: dict = {np.nanmean: np.mean, np.nanmedian: np.median,
+                           np.nansum: np.sum, _NANMIN: np.min, _NANMAX: np.max}
+"""For each NaN-ignoring reduction, the plain one that gives the same result when
+the values hold no NaN (a NaN in the values makes the plain result NaN)."""
+
+
 class FloatColumn(NumericColumn):
     """A float64 column in which NaN marks a missing value."""
 
@@ -649,6 +716,9 @@ class FloatColumn(NumericColumn):
 
     def _convert(self, value: Any) -> float:
         return convert_float(value)
+
+    def _bulk_values(self, value: Any, count: int) -> np.ndarray:
+        return _bulk.float_values(value, count)
 
     def _comparable(self, value: Any) -> float:
         return convert_float(value)
@@ -677,6 +747,12 @@ class IntColumn(NumericColumn):
 
     def _convert(self, value: Any) -> int:
         return convert_int(value)
+
+    def _bulk_values(self, value: Any, count: int) -> np.ndarray:
+        return _bulk.int_values(value, count)
+
+    def _bulk_array(self, array: np.ndarray) -> np.ndarray | None:
+        return _bulk._int_array(array)
 
     def _comparable(self, value: Any) -> int:
         return convert_int(value)

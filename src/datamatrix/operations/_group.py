@@ -9,12 +9,13 @@ import numpy as np
 
 from datamatrix._table import keys as _keys
 from datamatrix._engine import stream as _stream
-from datamatrix._table.columns import BaseColumn, FloatColumn, MixedColumn
+from datamatrix._table import bulk as _bulk
+from datamatrix._table.columns import BaseColumn, FloatColumn, MixedColumn, NumericColumn
 from datamatrix._table.datamatrix import DataMatrix
 from datamatrix._table.multidim import _MultiDimensionalColumn, _SeriesColumn
 from datamatrix._table.combine import _attach, _column_name
 from datamatrix.operations._common import _fresh_rows, _is_nan, _values_in_dm_order
-from datamatrix.operations._split import _value_key
+from datamatrix.operations._split import _value_key, combined_codes, factorise
 
 
 # -- weight, group, fullfactorial, auto_type ---------------------------------------------
@@ -57,6 +58,50 @@ def _group_series(values: list, groups: list, depth: int) -> tuple[np.ndarray, i
             failed += 1
             continue
         data[row, :len(cells)] = [np.nan if v is None else float(v) for v in cells]
+    return data, failed
+
+
+def _group_rows(dm: DataMatrix, by_columns: list) -> tuple[np.ndarray, np.ndarray]:
+    """The group of every row and the first row of every group (first appearance).
+
+    The keys are factorised once (per column, then combined), not compared per row.
+    """
+    n = len(dm)
+    if not by_columns:
+        return np.zeros(n, dtype=np.int64), np.zeros(min(n, 1), dtype=np.int64)
+    factorised = [factorise(col, dm) for col in by_columns]
+    combined = combined_codes([codes for _, codes in factorised],
+                              [len(unique) for unique, _ in factorised])
+    _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
+    appearance = np.argsort(first, kind='stable')
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[appearance] = np.arange(len(first), dtype=np.int64)
+    return rank[inverse.reshape(-1)], first[appearance].astype(np.int64)
+
+
+def _group_series_fast(col: BaseColumn, layout: tuple) -> tuple[np.ndarray, int] | None:
+    """Like :func:`_group_series` with whole-array work; None for unusual values."""
+    row_group, order, within, count, depth = layout
+    if isinstance(col, NumericColumn):
+        values = col._seq.astype(np.float64)
+        text = None
+    else:
+        factorised = _bulk.mixed_factorise(col._seq)
+        if factorised is None:
+            return None
+        unique, codes = factorised
+        is_text = np.array([isinstance(v, str) for v in unique], dtype=bool)
+        floats = np.array([np.nan if v is None or isinstance(v, str) else float(v)
+                           for v in unique], dtype=np.float64)
+        values = floats[codes]
+        text = is_text[codes]
+    data = np.full((count, depth), np.nan)
+    data[row_group[order], within] = values[order]
+    failed = 0
+    if text is not None and text.any():
+        bad = np.bincount(row_group[text], minlength=count) > 0
+        data[bad] = np.nan
+        failed = int(bad.sum())
     return data, failed
 
 
@@ -106,17 +151,15 @@ def group(dm: DataMatrix, by: Any) -> DataMatrix:
             raise TypeError('group: cannot group by a multidimensional column')
         by_columns.append(item)
     n = len(dm)
-    if by_columns:
-        keys = zip(*[[_value_key(v) for v in col] for col in by_columns])
-    else:
-        keys = itertools.repeat((), n)
-    groups: dict[tuple, list] = {}
-    for position, key in zip(range(n), keys):
-        groups.setdefault(key, []).append(position)
-    members = list(groups.values())
-    first = np.array([positions[0] for positions in members], dtype=np.int64)
-    depth = max((len(positions) for positions in members), default=0)
-    result = DataMatrix(length=len(members), default_col_type=dm._default_col_type)
+    row_group, first = _group_rows(dm, by_columns)
+    counts = np.bincount(row_group, minlength=len(first))
+    depth = int(counts.max()) if len(counts) else 0
+    order = np.argsort(row_group, kind='stable')  # rows of each group, in row order
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    within = np.arange(n, dtype=np.int64) - starts[row_group[order]]
+    layout = (row_group, order, within, len(first), depth)
+    members = None
+    result = DataMatrix(length=len(first), default_col_type=dm._default_col_type)
     result.sorted = dm.sorted
     for name, col in dm._cols.items():
         if any(col is b for b in by_columns):
@@ -124,7 +167,12 @@ def group(dm: DataMatrix, by: Any) -> DataMatrix:
         elif isinstance(col, _MultiDimensionalColumn):
             warnings.warn(f'group: multidimensional column {name!r} is skipped')
         else:
-            data, failed = _group_series(list(col), members, depth)
+            series = _group_series_fast(col, layout)
+            if series is None:
+                if members is None:
+                    members = np.split(order, np.cumsum(counts)[:-1])
+                series = _group_series(list(col), members, depth)
+            data, failed = series
             if failed:
                 warnings.warn(f'group: {failed} group(s) of column {name!r} hold '
                               f'non-numeric values and are left NaN')

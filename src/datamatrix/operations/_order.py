@@ -37,8 +37,36 @@ def _sort_order(by: BaseColumn) -> np.ndarray:
         raise TypeError('cannot sort by a multidimensional column')
     if isinstance(by, NumericColumn):
         return np.argsort(by._seq, kind='stable')
+    ranks = _mixed_sort_ranks(by._seq)
+    if ranks is not None:
+        return np.argsort(ranks, kind='stable')
     keys = [_mixed_sort_key(value) for value in by._seq]
     return np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.int64)
+
+
+_STORED_TYPES = frozenset({int, float, str, type(None)})
+
+
+def _mixed_sort_ranks(seq: list) -> np.ndarray | None:
+    """For each value the rank of its sort key among the distinct keys, or None.
+
+    The keys are computed once per distinct value; a stable argsort of the ranks
+    is the stable sort by :func:`_mixed_sort_key`. None for values of other types
+    (e.g. objects stored by ``col @ f``), which take the per-value path.
+    """
+    if not set(map(type, seq)) <= _STORED_TYPES:
+        return None
+    distinct = sorted(dict.fromkeys(seq), key=_mixed_sort_key)
+    ranks = {}
+    previous: Any = None
+    rank = -1
+    for value in distinct:
+        key = _mixed_sort_key(value)
+        if rank < 0 or key != previous:
+            rank += 1
+            previous = key
+        ranks[value] = rank
+    return np.fromiter(map(ranks.__getitem__, seq), dtype=np.int64, count=len(seq))
 
 
 def _by_column(obj: Any, by: Any) -> BaseColumn:
@@ -104,11 +132,11 @@ def shuffle(obj: DataMatrix | BaseColumn) -> DataMatrix | BaseColumn:
     """Random order of rows (DataMatrix, same family) or values (column) (SPEC 7.9).
 
     A shuffled column keeps the original row ids, so ``dm.a = shuffle(dm.a)``
-    shuffles only that column. Uses :mod:`random`, so ``random.seed`` applies.
+    shuffles only that column. The permutation is drawn by numpy from a seed
+    taken from :mod:`random`, so ``random.seed`` applies.
     """
-    positions = list(range(len(obj)))
-    random.shuffle(positions)
-    positions = np.array(positions, dtype=np.int64)
+    generator = np.random.default_rng(random.getrandbits(64))
+    positions = generator.permutation(len(obj)).astype(np.int64)
     if isinstance(obj, DataMatrix):
         return obj._select_positions(positions)
     if not isinstance(obj, BaseColumn):

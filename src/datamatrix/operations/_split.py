@@ -2,13 +2,15 @@
 ``bin_split``; the parts select their columns lazily."""
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any, Iterator
 
 import numpy as np
 
 from datamatrix._table import keys as _keys
-from datamatrix._table.columns import BaseColumn
+from datamatrix._table import bulk as _bulk
+from datamatrix._table.columns import BaseColumn, MixedColumn, NumericColumn
 from datamatrix._table.datamatrix import DataMatrix
 from datamatrix._table.multidim import _MultiDimensionalColumn
 from datamatrix.operations._common import _is_nan, _values_in_dm_order
@@ -114,23 +116,54 @@ def _value_key(value: Any) -> Any:
 _NAN_KEY = ('__datamatrix_nan__',)
 
 
+def factorise(col: BaseColumn, dm: DataMatrix) -> tuple[list, np.ndarray]:
+    """``(col.unique as a list, codes)``: ``codes[i]`` locates row ``i`` of ``dm``.
+
+    One pass over the column: ``np.unique`` for numeric columns, one look-up
+    per distinct value for a MixedColumn; NaN values share one code.
+    """
+    if isinstance(col, _MultiDimensionalColumn):
+        raise TypeError('cannot split by a multidimensional column')
+    aligned = len(col) == len(dm) and (col._datamatrix is not dm or col._rowid is dm._rowid
+                                       or np.array_equal(col._rowid, dm._rowid))
+    if aligned and isinstance(col, NumericColumn):
+        unique, codes = np.unique(col._seq, return_inverse=True)
+        return list(unique), codes.reshape(-1).astype(np.int64, copy=False)
+    if aligned and isinstance(col, MixedColumn):
+        factorised = _bulk.mixed_factorise(col._seq)
+        if factorised is not None:
+            return factorised
+    unique = list(col.unique)
+    lookup = {_value_key(value): rank for rank, value in enumerate(unique)}
+    return unique, np.array([lookup[_value_key(v)] for v in _values_in_dm_order(col, dm)],
+                            dtype=np.int64)
+
+
+def combined_codes(codes: list, sizes: list) -> np.ndarray:
+    """One code per row for the combination of several codes (lexicographic order)."""
+    if math.prod(max(size, 1) for size in sizes) < 2 ** 62:
+        combined = np.zeros(len(codes[0]) if codes else 0, dtype=np.int64)
+        for code, size in zip(codes, sizes):
+            combined = combined * size + code
+        return combined
+    keys = np.stack(codes, axis=1)  # too many combinations for one int64: renumber
+    return np.unique(keys, axis=0, return_inverse=True)[1].reshape(-1)
+
+
 def _split_columns(cols: list) -> Iterator[tuple]:
     dm = cols[0]._datamatrix
     ranks = []
     uniques = []
     for col in cols:
-        if isinstance(col, _MultiDimensionalColumn):
-            raise TypeError('cannot split by a multidimensional column')
-        unique = list(col.unique)
-        lookup = {_value_key(value): rank for rank, value in enumerate(unique)}
-        ranks.append(np.array([lookup[_value_key(v)] for v in _values_in_dm_order(col, dm)],
-                              dtype=np.int64))
+        unique, codes = factorise(col, dm)
+        ranks.append(codes)
         uniques.append(unique)
     if not len(dm):
         return
-    order = np.lexsort(ranks[::-1])  # stable: rows keep their order within a group
-    keys = np.stack([rank[order] for rank in ranks], axis=1)
-    boundaries = np.flatnonzero(np.any(keys[1:] != keys[:-1], axis=1)) + 1
+    combined = combined_codes(ranks, [len(unique) for unique in uniques])
+    order = np.argsort(combined, kind='stable')  # rows keep their order within a group
+    ordered = combined[order]
+    boundaries = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
     for group in np.split(order, boundaries):
         values = tuple(unique[rank[group[0]]] for unique, rank in zip(uniques, ranks))
         yield values + (_lazy_select(dm, np.sort(group)),)
@@ -178,7 +211,10 @@ def split(col: BaseColumn, *values: Any) -> Iterator:
     dm = col._datamatrix
     for value in values:
         mask = np.asarray(col._compare_mask('==', value), dtype=bool)
-        positions = np.sort(_keys.positions_of(dm._rowid, col._rowid[mask]))
+        if col._rowid is dm._rowid:
+            positions = np.flatnonzero(mask)
+        else:
+            positions = np.sort(_keys.positions_of(dm._rowid, col._rowid[mask]))
         if not len(positions):
             warnings.warn(f'split: no rows with value {value!r}')
         yield _lazy_select(dm, positions)
