@@ -7,6 +7,7 @@ from ._column import FloatColumn, IntColumn, MixedColumn, NumericColumn
 from ._config import cfg
 from ._datamatrix import DataMatrix, Row
 from ._multidim import MultiDimensionalColumn, SeriesColumn
+from ._nifti import NiftiColumn  # nibabel is imported only when one is created
 from ._report import memory_report
 from . import errors
 
@@ -15,5 +16,5 @@ NAN = float('nan')
 INF = float('inf')
 
 __all__ = ['DataMatrix', 'Row', 'MixedColumn', 'FloatColumn', 'IntColumn',
-           'NumericColumn', 'MultiDimensionalColumn', 'SeriesColumn', 'NAN', 'INF',
-           'cfg', 'errors', 'memory_report', '__version__']
+           'NumericColumn', 'MultiDimensionalColumn', 'SeriesColumn', 'NiftiColumn', 'NAN',
+           'INF', 'cfg', 'errors', 'memory_report', '__version__']

@@ -452,4 +452,7 @@ def _cell_image(col: _MultiDimensionalColumn, row: int, max_size: tuple[int, int
     return np.array(cell[np.ix_(rows, samples)], dtype=float)
 
 
-__all__ = ['trace', 'traces', 'heatmap']
+# the reference's helpers (SPEC 14.1), beside ours
+from ._legacyplot import new, regplot, save, threshold  # noqa: E402
+
+__all__ = ['trace', 'traces', 'heatmap', 'new', 'save', 'threshold', 'regplot']
