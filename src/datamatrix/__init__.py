@@ -16,5 +16,5 @@ NAN = float('nan')
 INF = float('inf')
 
 __all__ = ['DataMatrix', 'Row', 'MixedColumn', 'FloatColumn', 'IntColumn',
-           'NumericColumn', 'MultiDimensionalColumn', 'SeriesColumn', 'NiftiColumn', 'NAN',
-           'INF', 'cfg', 'errors', 'memory_report', '__version__']
+           'NumericColumn', 'MultiDimensionalColumn', 'SeriesColumn', 'NiftiColumn',
+           'NAN', 'INF', 'cfg', 'errors', 'memory_report', '__version__']

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _keys
 from ._column import BaseColumn
 from .errors import InvalidValueError
 
@@ -113,7 +114,6 @@ class NiftiColumn(BaseColumn):
         # an image is one value, not a sequence of values
         if _is_image(value) or isinstance(value, os.PathLike):
             n = len(self)
-            from . import _keys
             if not _keys.is_int(key):
                 positions = _keys.row_positions(slice(None) if key is Ellipsis else key,
                                                 n, self._rowid, self._datamatrix._family)
