@@ -8,7 +8,6 @@ import logging
 import os
 import subprocess
 import sys
-import warnings
 
 import matplotlib
 import numpy as np
@@ -350,4 +349,3 @@ def test_import_datamatrix_stays_light():
                          check=True).stdout
     assert out.strip() == '[]'
     assert importlib.import_module('datamatrix').NiftiColumn is NiftiColumn
-    warnings.simplefilter('default')
