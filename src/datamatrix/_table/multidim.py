@@ -411,12 +411,11 @@ class _MultiDimensionalColumn(BaseColumn):
                 if averaged:
                     result = np.nanmean(result, axis=tuple(a - 1 for a in averaged))
             else:
-                kept_shape = select(array[:0]).shape[1:]
-                kept_shape = tuple(s for axis, s in enumerate(kept_shape, start=1)
-                                   if axis not in averaged)
+                # the selected cell shape: nanmean itself removes the averaged axes
+                selected_shape = select(array[:0]).shape[1:]
                 result = _stream.nanmean(
                     (select(block) for _, _, block in _stream.blocks_of(array)),
-                    kept_shape, averaged)
+                    selected_shape, averaged)
             result = np.squeeze(result, axis=drop) if drop else result
             if result.ndim == 0:
                 return float(result)
