@@ -172,5 +172,17 @@ def readinto_file(path: str, block: int, buffer: np.ndarray | None = None) -> in
     return total
 
 
+def parse_size(text: str) -> int:
+    """'1GB', '512MiB', '4e9' -> bytes (the forms cfg.memory_limit accepts)."""
+    units = {'KB': 1e3, 'MB': 1e6, 'GB': 1e9, 'TB': 1e12, 'KIB': 2 ** 10,
+             'MIB': 2 ** 20, 'GIB': 2 ** 30, 'TIB': 2 ** 40, 'K': 2 ** 10,
+             'M': 2 ** 20, 'G': 2 ** 30, 'T': 2 ** 40, 'B': 1}
+    text = text.strip().upper().replace(' ', '')
+    for unit in sorted(units, key=len, reverse=True):
+        if text.endswith(unit):
+            return int(float(text[:-len(unit)]) * units[unit])
+    return int(float(text))
+
+
 def gbps(nbytes: int, seconds: float) -> float:
     return nbytes / GB / seconds if seconds > 0 else float('inf')

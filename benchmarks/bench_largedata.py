@@ -62,22 +62,10 @@ from datamatrix import DataMatrix, FloatColumn, MultiDimensionalColumn, cfg, io
 from datamatrix import operations as ops
 
 from _bench import (GB, MiB, drop_file_pages, drop_open_file_pages, gbps, measure,
-                    median_time, readinto_file, write_file)
+                    median_time, parse_size, readinto_file, write_file)
 
 CELL = (10, 100)
 GROUPS = ('reduce', 'ellipsis', 'arith', 'select', 'move', 'index')
-
-
-def parse_size(text: str) -> int:
-    """'1GB', '512MiB', '4e9' -> bytes (the same forms as cfg.memory_limit)."""
-    units = {'KB': 1e3, 'MB': 1e6, 'GB': 1e9, 'TB': 1e12, 'KIB': 2 ** 10,
-             'MIB': 2 ** 20, 'GIB': 2 ** 30, 'TIB': 2 ** 40, 'K': 2 ** 10,
-             'M': 2 ** 20, 'G': 2 ** 30, 'T': 2 ** 40, 'B': 1}
-    text = text.strip().upper().replace(' ', '')
-    for unit in sorted(units, key=len, reverse=True):
-        if text.endswith(unit):
-            return int(float(text[:-len(unit)]) * units[unit])
-    return int(float(text))
 
 
 def make_data(rows: int) -> np.ndarray:
@@ -143,7 +131,8 @@ def limit_std(array, chunk):
     mean = total / count
     total = np.zeros(array.shape[1:])
     for block in blocks(array, chunk):
-        squared = np.square(block - mean)
+        squared = block - mean
+        np.multiply(squared, squared, out=squared)  # one block-sized temporary
         partial = squared.sum(axis=0)
         bad = np.isnan(partial)
         if bad.any():
