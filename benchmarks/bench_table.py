@@ -27,7 +27,9 @@ Python (which should have the original datamatrix 1.0.20 installed), in a
 subprocess of this script (``--worker``); its times appear in a third column.
 Ratios are ours/pandas and ours/reference (below 1: we are faster). The last
 columns give our peak extra RSS per operation and its multiple of the bytes of
-the columns the operation touches (target <= 3x).
+the columns the operation touches, counted as 8 bytes per value and column
+(target <= 3x). The load average of the machine is printed, since the other
+processes on a shared machine make every figure noisy.
 """
 from __future__ import annotations
 
@@ -136,15 +138,18 @@ def time_one(fnc, repeat: int, single: bool) -> float:
     return median_time(fnc, repeat)
 
 
-def time_datamatrix(rows: int, repeat: int, memory: bool) -> tuple[dict, dict]:
-    """Times (and, with ``memory``, peak extra RSS) of our or the reference's operations."""
+def time_all(rows: int, repeat: int, with_pandas: bool) -> tuple[dict, dict, dict]:
+    """Our (or, in a worker, the reference's) times, and with ``with_pandas`` our peak
+    extra RSS and pandas' times; ours and pandas take turns operation by operation,
+    so that a change in the machine's load affects both alike."""
     arrays = make_arrays(rows)
-    times, peaks = {}, {}
+    times, peaks, theirs = {}, {}, {}
     with tempfile.TemporaryDirectory() as folder:
+        others = pandas_operations(arrays, folder) if with_pandas else {}
         for name, (fnc, _) in datamatrix_operations(arrays, folder).items():
             single = name.endswith('(us)')
             try:
-                if memory and not single:
+                if with_pandas and not single:
                     from _bench import PeakRSS
                     with PeakRSS() as mem:
                         times[name] = time_one(fnc, repeat, single)
@@ -153,7 +158,9 @@ def time_datamatrix(rows: int, repeat: int, memory: bool) -> tuple[dict, dict]:
                     times[name] = time_one(fnc, repeat, single)
             except Exception as exc:  # an operation the reference lacks, say
                 times[name] = f'{type(exc).__name__}: {exc}'[:60]
-    return times, peaks
+            if name in others:
+                theirs[name] = time_one(others[name], repeat, single)
+    return times, peaks, theirs
 
 
 def run_reference(python: str, rows: int, repeat: int) -> dict:
@@ -186,22 +193,20 @@ def main() -> None:
     parser.add_argument('--worker', action='store_true', help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:  # run by another Python: only its datamatrix, times as JSON
-        print(json.dumps(time_datamatrix(args.rows, args.repeat, memory=False)[0]))
+        print(json.dumps(time_all(args.rows, args.repeat, with_pandas=False)[0]))
         return
     import datamatrix
-    ours, peaks = time_datamatrix(args.rows, args.repeat, memory=True)
-    arrays = make_arrays(args.rows)
-    with tempfile.TemporaryDirectory() as folder:
-        theirs = {name: time_one(fnc, args.repeat, name.endswith('(us)'))
-                  for name, fnc in pandas_operations(arrays, folder).items()}
+    ours, peaks, theirs = time_all(args.rows, args.repeat, with_pandas=True)
+    with tempfile.TemporaryDirectory() as folder:  # columns each operation touches
         touched = {name: n for name, (_, n) in
-                   datamatrix_operations(arrays, folder).items()}
+                   datamatrix_operations(make_arrays(10), folder).items()}
     reference = run_reference(args.reference_python, args.rows, args.repeat) \
         if args.reference_python else {}
     import pandas
     print(f'{args.rows} rows; datamatrix {datamatrix.__version__}, pandas '
           f'{pandas.__version__}; median of {args.repeat} (s; single access: us, best '
-          f'of 5 x 100,000); reference: {args.reference_python or "not run"}')
+          f'of 5 x 100,000); reference: {args.reference_python or "not run"}; load '
+          f'average at the end {os.getloadavg()[0]:.1f}')
     print(f'{"operation":<34}{"ours":>10}{"pandas":>10}{"reference":>10}'
           f'{"/pandas":>9}{"/ref":>9}{"peak MiB":>9}{"x bytes":>8}')
     column_bytes = args.rows * 8
