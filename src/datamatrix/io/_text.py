@@ -12,6 +12,7 @@ from datamatrix._table.datamatrix import DataMatrix
 from datamatrix._table.keys import text_form
 from datamatrix._table.multidim import _MultiDimensionalColumn
 from datamatrix._engine.progress import progress
+from datamatrix.io import _txt_fast
 from datamatrix.io._files import atomic_target, column_class, unique_names
 
 _ROWS_PER_UPDATE = 10000
@@ -71,6 +72,9 @@ def readtxt(path: str | os.PathLike, delimiter: str = ',', quotechar: str = '"',
     _check_dialect(delimiter, quotechar)
     col_type = column_class(default_col_type)
     path = os.fspath(path)
+    fast = _txt_fast.readtxt(path, delimiter, quotechar, col_type)
+    if fast is not None:
+        return fast
     with open(path, 'rb') as raw, \
             progress(os.path.getsize(path), f'readtxt {os.path.basename(path)}') as bar:
         text = io.TextIOWrapper(raw, encoding='utf-8-sig', newline='')

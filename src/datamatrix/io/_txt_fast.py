@@ -1,0 +1,159 @@
+"""The fast CSV paths of :func:`~datamatrix.io.readtxt` and ``writetxt`` (SPEC 6.1, 6.2).
+
+Reading: when ``pyarrow`` is installed (the optional extra ``fast``), its
+multithreaded CSV parser splits the file into fields; the fields are then
+converted by exactly the column rules that the standard-library path uses, so
+the DataMatrix is the same either way. Files whose layout the two parsers could
+read differently (rows of unequal length, blank-looking lines, quote characters
+inside fields, NUL bytes, invalid UTF-8, ...) are left to the standard-library
+path: :func:`read` returns None for them.
+
+Writing: :func:`text_fields` gives the text form of a whole column chunk at once
+(numpy decides which floats are integral), and :func:`needs_quotes` looks for
+the characters that force quoting in one pass over a whole chunk.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from datamatrix._table import bulk as _bulk
+from datamatrix._table.columns import FloatColumn, IntColumn, MixedColumn
+from datamatrix._table.datamatrix import DataMatrix
+from datamatrix._table.keys import text_form
+from datamatrix.io._files import unique_names
+
+USE_FAST_CSV = True
+"""Set to False to force the standard-library CSV path (used by tests)."""
+
+_CHUNK = 100_000
+"""Rows converted at a time (bounds the memory of the Python strings)."""
+
+_SAFE_DIALECT = frozenset(',;|:\t')
+"""Delimiters whose reading by pyarrow matches the csv module's (tested)."""
+
+_BOM = b'\xef\xbb\xbf'
+
+
+def _pyarrow_csv():
+    if not USE_FAST_CSV:
+        return None
+    try:
+        import pyarrow
+        import pyarrow.csv
+    except ImportError:
+        return None
+    return pyarrow
+
+
+def readtxt(path: str, delimiter: str, quotechar: str, col_type: type):
+    """The DataMatrix of a CSV file read by pyarrow, or None for the standard path.
+
+    Never raises for a bad file: such files are left to the standard-library
+    path, which reports them.
+    """
+    pa = _pyarrow_csv()
+    if pa is None or delimiter not in _SAFE_DIALECT:
+        return None
+    with open(path, 'rb') as fh:
+        data = fh.read()
+    if data.startswith(_BOM):
+        data = data[len(_BOM):]
+    if data.startswith(_BOM):
+        return None  # pyarrow would drop this second mark too
+    if not data.strip(b'\r\n') or b'\x00' in data:
+        return None  # an empty file, NUL bytes: the csv module decides
+    if b'\r' in data.replace(b'\r\n', b''):
+        return None  # bare CR line ends
+    quoted = quotechar.encode() in data  # pyarrow then reads quotes as the csv module
+    first = data.lstrip(b'\r\n').split(b'\n', 1)[0]
+    keys = [f'f{i}' for i in range(first.count(delimiter.encode()) + 1)]  # at most
+    try:
+        table = pa.csv.read_csv(
+            pa.py_buffer(data),
+            read_options=pa.csv.ReadOptions(autogenerate_column_names=True,
+                                            encoding='utf8'),
+            parse_options=pa.csv.ParseOptions(delimiter=delimiter,
+                                              quote_char=quotechar if quoted else False,
+                                              double_quote=quoted, escape_char=False,
+                                              newlines_in_values=quoted,
+                                              ignore_empty_lines=True),
+            convert_options=pa.csv.ConvertOptions(
+                column_types={key: pa.string() for key in keys},
+                strings_can_be_null=False, quoted_strings_can_be_null=False,
+                check_utf8=True))
+    except (pa.ArrowException, ValueError):
+        return None  # e.g. rows of other lengths, invalid UTF-8
+    del data
+    if any(not pa.types.is_string(column.type) for column in table.columns):
+        return None  # a column beyond the first line's fields (a quoted line break)
+    columns = table.columns
+    del table
+    names = unique_names([column[0].as_py() for column in columns])
+    dm = DataMatrix(length=len(columns[0]) - 1, default_col_type=col_type)
+    for name, column in zip(names, columns):
+        column = column.slice(1)
+        if col_type is MixedColumn:
+            dm[name] = MixedColumn._from_data(dm, _mixed_column(column))
+        else:
+            dm[name] = column.to_pylist()
+    return dm
+
+
+def _mixed_column(column) -> list:
+    """MixedColumn storage of a pyarrow string column, converted chunk by chunk."""
+    values: list = []
+    for start in range(0, len(column), _CHUNK):
+        values.extend(_bulk.mixed_from_strings(column.slice(start, _CHUNK).to_pylist()))
+    return values
+
+
+# -- writing ----------------------------------------------------------------------------
+
+def text_fields(column, start: int, stop: int) -> list[str]:
+    """The text forms (SPEC 0) of rows ``start:stop`` of a 1-D column."""
+    values = column._seq[start:stop]
+    if isinstance(column, IntColumn):
+        return list(map(str, values.tolist()))
+    if isinstance(column, FloatColumn):
+        return _float_texts(values)
+    kinds = set(map(type, values))
+    if kinds == {str}:
+        return list(values)
+    if kinds <= {str, int, float, type(None)}:
+        return [value if type(value) is str else
+                str(value) if type(value) is int else
+                'None' if value is None else _float_text(value) for value in values]
+    return [value if type(value) is str else text_form(value) for value in values]
+
+
+def _float_text(value: float) -> str:
+    if math.isfinite(value) and value == int(value):
+        return str(int(value))
+    return str(value)
+
+
+def _float_texts(values: np.ndarray) -> list[str]:
+    """Text forms of float64 values: integral ones as integers, others ``str(float)``."""
+    with np.errstate(invalid='ignore'):
+        integral = np.isfinite(values) & (values == np.trunc(values))
+    texts = list(map(str, values.tolist()))
+    if integral.any():
+        small = integral & (np.abs(values) < 2.0 ** 53)
+        for position, number in zip(np.flatnonzero(small).tolist(),
+                                    values[small].astype(np.int64).tolist()):
+            texts[position] = str(number)
+        for position in np.flatnonzero(integral & ~small).tolist():
+            texts[position] = str(int(values[position]))
+    return texts
+
+
+def needs_quotes(fields: list[str], special: tuple) -> bool:
+    """Whether any of ``fields`` holds one of the ``special`` characters."""
+    joined = ''.join(fields)
+    return any(char in joined for char in special)
+
+
+__all__ = ['readtxt', 'text_fields', 'needs_quotes']
