@@ -93,18 +93,28 @@ def _parse_python(strings: list[str]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _parse_fast(fastnumbers, strings: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Like :func:`_parse_python`, with ``fastnumbers`` doing the ASCII strings."""
-    parsed = fastnumbers.try_float(strings, on_fail=_FAILED, allow_underscores=True,
-                                   map=list)
-    ok = np.fromiter((value is not _FAILED for value in parsed), dtype=bool,
-                     count=len(parsed))
-    values = np.array([0.0 if value is _FAILED else value for value in parsed],
-                      dtype=np.float64)
-    if ''.join(strings).isascii():
-        doubtful = np.flatnonzero(np.isnan(values) & ok)
+    """Like :func:`_parse_python`, with ``fastnumbers`` doing the ASCII strings.
+
+    ``try_array`` parses everything in C, NaN marking both failures and NaN
+    strings; only those, and strings that are not ASCII, are looked at again.
+    """
+    values = fastnumbers.try_array(strings, dtype=np.float64, on_fail=math.nan,
+                                   on_overflow=math.nan, on_type_error=math.nan,
+                                   allow_underscores=True)
+    ok = np.ones(len(strings), dtype=bool)
+    maybe = np.flatnonzero(np.isnan(values))
+    if len(maybe):  # failed, or a NaN string ('nan', but also 'nan(1)')
+        parsed = fastnumbers.try_float([strings[i] for i in maybe.tolist()],
+                                       on_fail=_FAILED, allow_underscores=True, map=list)
+        failed = np.fromiter((value is _FAILED for value in parsed), dtype=bool,
+                             count=len(parsed))
+        ok[maybe[failed]] = False
+        doubtful = maybe[~failed]
     else:
+        doubtful = maybe
+    if not ''.join(strings).isascii():
         ascii_ = np.fromiter(map(str.isascii, strings), dtype=bool, count=len(strings))
-        doubtful = np.flatnonzero(~ascii_ | (np.isnan(values) & ok))
+        doubtful = np.union1d(doubtful, np.flatnonzero(~ascii_))
     if len(doubtful):
         again, again_ok = _parse_python([strings[i] for i in doubtful.tolist()])
         values[doubtful] = again
@@ -129,6 +139,16 @@ def _distinct_strings(strings: list[str]) -> list:
         for position, number in zip(positions.tolist(), mixed_from_floats(values[ok])):
             result[position] = number
     return result
+
+
+def mixed_from_codes(distinct: list[str], codes: np.ndarray) -> list:
+    """MixedColumn values of ``distinct[codes[i]]`` for every i (distinct strings)."""
+    values, ok = parse_strings(distinct)
+    if ok.all():  # a numeric column: no per-row Python work
+        return mixed_from_floats(values[codes])
+    converted = np.empty(len(distinct), dtype=object)
+    converted[:] = _distinct_strings(distinct)
+    return converted[codes].tolist()
 
 
 def mixed_from_strings(strings: list[str]) -> list:
@@ -288,5 +308,5 @@ def is_number_array(value: Any) -> bool:
     return isinstance(value, np.ndarray) and value.dtype.kind in _NUMERIC_KINDS
 
 
-__all__ = ['mixed_values', 'float_values', 'int_values', 'mixed_from_strings',
+__all__ = ['mixed_values', 'mixed_from_codes', 'float_values', 'int_values', 'mixed_from_strings',
            'mixed_from_floats', 'parse_strings', 'mixed_factorise']

@@ -15,10 +15,12 @@ the characters that force quoting in one pass over a whole chunk.
 from __future__ import annotations
 
 import math
+import os
 from typing import Any
 
 import numpy as np
 
+from datamatrix._engine.progress import progress
 from datamatrix._table import bulk as _bulk
 from datamatrix._table.columns import FloatColumn, IntColumn, MixedColumn
 from datamatrix._table.datamatrix import DataMatrix
@@ -42,6 +44,7 @@ def _pyarrow_csv():
         return None
     try:
         import pyarrow
+        import pyarrow.compute
         import pyarrow.csv
     except ImportError:
         return None
@@ -57,6 +60,14 @@ def readtxt(path: str, delimiter: str, quotechar: str, col_type: type):
     pa = _pyarrow_csv()
     if pa is None or delimiter not in _SAFE_DIALECT:
         return None
+    with progress(os.path.getsize(path), f'readtxt {os.path.basename(path)}') as bar:
+        dm = _read(pa, path, delimiter, quotechar, col_type)
+        if dm is not None:
+            bar.update(os.path.getsize(path))
+    return dm
+
+
+def _read(pa, path: str, delimiter: str, quotechar: str, col_type: type):
     with open(path, 'rb') as fh:
         data = fh.read()
     if data.startswith(_BOM):
@@ -65,7 +76,7 @@ def readtxt(path: str, delimiter: str, quotechar: str, col_type: type):
         return None  # pyarrow would drop this second mark too
     if not data.strip(b'\r\n') or b'\x00' in data:
         return None  # an empty file, NUL bytes: the csv module decides
-    if b'\r' in data.replace(b'\r\n', b''):
+    if b'\r' in data and b'\r' in data.replace(b'\r\n', b''):
         return None  # bare CR line ends
     quoted = quotechar.encode() in data  # pyarrow then reads quotes as the csv module
     first = data.lstrip(b'\r\n').split(b'\n', 1)[0]
@@ -95,19 +106,45 @@ def readtxt(path: str, delimiter: str, quotechar: str, col_type: type):
     dm = DataMatrix(length=len(columns[0]) - 1, default_col_type=col_type)
     for name, column in zip(names, columns):
         column = column.slice(1)
+        numbers = _numerals(pa, column.combine_chunks()) if col_type is FloatColumn \
+            else None
         if col_type is MixedColumn:
-            dm[name] = MixedColumn._from_data(dm, _mixed_column(column))
+            dm[name] = MixedColumn._from_data(dm, _mixed_column(pa, column))
+        elif numbers is not None:  # + 0.0: '-0' is the int 0 first, so 0.0 (SPEC 3.9)
+            dm[name] = FloatColumn._from_data(dm, numbers + 0.0)
         else:
             dm[name] = column.to_pylist()
     return dm
 
 
-def _mixed_column(column) -> list:
-    """MixedColumn storage of a pyarrow string column, converted chunk by chunk."""
-    values: list = []
-    for start in range(0, len(column), _CHUNK):
-        values.extend(_bulk.mixed_from_strings(column.slice(start, _CHUNK).to_pylist()))
-    return values
+_NUMERAL = r'^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$'
+"""Plain decimal numerals: Python's ``float`` accepts every one, and pyarrow's cast
+to float64 rounds them alike (correctly); other numeric text (``'nan'``, ``' 1'``,
+``'1_000'``, ...) is left to the conversion rules."""
+
+
+def _numerals(pa, column):
+    """The float64 values of a column of plain numerals only, else None."""
+    if not len(column):
+        return None
+    try:
+        if not pa.compute.all(pa.compute.match_substring_regex(column, _NUMERAL)).as_py():
+            return None
+        return pa.compute.cast(column, pa.float64()).to_numpy(zero_copy_only=False)
+    except pa.ArrowException:
+        return None
+
+
+def _mixed_column(pa, column) -> list:
+    """MixedColumn storage of a pyarrow string column: numerals parsed in C, other
+    columns converted once per distinct string (pyarrow finds them)."""
+    column = column.combine_chunks()
+    numbers = _numerals(pa, column)
+    if numbers is not None:
+        return _bulk.mixed_from_floats(numbers)
+    encoded = column.dictionary_encode()
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    return _bulk.mixed_from_codes(encoded.dictionary.to_pylist(), codes)
 
 
 # -- writing ----------------------------------------------------------------------------
@@ -150,10 +187,30 @@ def _float_texts(values: np.ndarray) -> list[str]:
     return texts
 
 
-def needs_quotes(fields: list[str], special: tuple) -> bool:
-    """Whether any of ``fields`` holds one of the ``special`` characters."""
-    joined = ''.join(fields)
-    return any(char in joined for char in special)
+def lines(columns: list, start: int, stop: int, delimiter: str, quotechar: str) -> str:
+    """The CSV lines of rows ``start:stop`` (SPEC 6.2), each ending in ``\\n``.
+
+    Fields holding the delimiter, the quote character or a line break are
+    quoted (their quote characters doubled); a lone empty field is written
+    ``""`` so that the line does not look blank.
+    """
+    special = (delimiter, quotechar, '\n', '\r')
+    doubled = quotechar * 2
+    cells = []
+    for column in columns:
+        fields = text_fields(column, start, stop)
+        joined = ''.join(fields)  # one pass for the whole chunk
+        if any(char in joined for char in special):
+            fields = [quotechar + field.replace(quotechar, doubled) + quotechar
+                      if any(char in field for char in special) else field
+                      for field in fields]
+        cells.append(fields)
+    if not cells or stop <= start:
+        return ''
+    if len(cells) == 1:
+        return ''.join(doubled + '\n' if field == '' else field + '\n'
+                       for field in cells[0])
+    return '\n'.join(map(delimiter.join, zip(*cells))) + '\n'
 
 
-__all__ = ['readtxt', 'text_fields', 'needs_quotes']
+__all__ = ['readtxt', 'text_fields', 'lines']
