@@ -285,8 +285,7 @@ def mixed_factorise(seq: list) -> tuple[list, np.ndarray] | None:
     naturally, or by text form if they cannot be ordered together; NaN once, last)
     and ``codes[i]`` is the position of ``seq[i]`` in it.
     """
-    kinds = set(map(type, seq))
-    if not kinds <= _STORED_TYPES:
+    if not set(map(type, seq)) <= _STORED_TYPES:  # e.g. objects stored by ``col @ f``
         return None
     distinct = list(dict.fromkeys(seq))  # 1 and 1.0 meet, as in MixedColumn.unique
     nans = [value for value in distinct if type(value) is float and value != value]
@@ -303,10 +302,41 @@ def mixed_factorise(seq: list) -> tuple[list, np.ndarray] | None:
     return unique, codes
 
 
+def stable_order(codes: np.ndarray, size: int) -> np.ndarray:
+    """``np.argsort(codes, kind='stable')`` for codes in ``range(size)``.
+
+    numpy sorts small unsigned integers stably by radix sort, in linear time, so
+    the codes are narrowed to the smallest such type that holds them.
+    """
+    for dtype in (np.uint8, np.uint16):
+        if size <= np.iinfo(dtype).max + 1:
+            return np.argsort(codes.astype(dtype), kind='stable').astype(np.int64,
+                                                                          copy=False)
+    return np.argsort(codes, kind='stable')
+
+
+def int_factorise(array: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(array, return_inverse=True)`` of an integer array, by counting
+    when the values span a range not much larger than the array."""
+    if array.dtype.kind not in 'iu' or not len(array):
+        unique, codes = np.unique(array, return_inverse=True)
+        return unique, codes.reshape(-1).astype(np.int64, copy=False)
+    low, high = int(array.min()), int(array.max())
+    if high - low > 2 * len(array) + 1024:
+        unique, codes = np.unique(array, return_inverse=True)
+        return unique, codes.reshape(-1).astype(np.int64, copy=False)
+    offsets = (array - low).astype(np.int64) if low else array.astype(np.int64, copy=False)
+    present = np.bincount(offsets, minlength=high - low + 1) > 0
+    rank = np.cumsum(present) - 1
+    unique = (np.flatnonzero(present) + low).astype(array.dtype)
+    return unique, rank[offsets]
+
+
 def is_number_array(value: Any) -> bool:
     """Whether ``value`` is a numeric (bool, int or float) ndarray."""
     return isinstance(value, np.ndarray) and value.dtype.kind in _NUMERIC_KINDS
 
 
-__all__ = ['mixed_values', 'mixed_from_codes', 'float_values', 'int_values', 'mixed_from_strings',
-           'mixed_from_floats', 'parse_strings', 'mixed_factorise']
+__all__ = ['mixed_values', 'mixed_from_codes', 'float_values', 'int_values',
+           'mixed_from_strings', 'mixed_from_floats', 'parse_strings', 'mixed_factorise', 'stable_order',
+           'int_factorise']

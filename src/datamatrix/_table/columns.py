@@ -152,6 +152,8 @@ class BaseColumn:
         return self._seq[index]
 
     def __getitem__(self, key: Any) -> Any:
+        if type(key) is int and 0 <= key < len(self):  # the hot path: one cell
+            return self._cell(key)
         if is_int(key):
             return self._cell(_keys.check_position(key, len(self)))
         if key is Ellipsis:
@@ -386,6 +388,11 @@ class BaseColumn:
         return object.__reduce_ex__(self, protocol)
 
 
+_PLAIN_OPERANDS = frozenset({int, float, str})
+"""Operand types for which comparing a whole object array equals comparing cell by cell
+(numpy calls the same rich comparison for every cell)."""
+
+
 class MixedColumn(BaseColumn):
     """A column of ``int``, ``float``, ``str`` and ``None`` values (default ``''``)."""
 
@@ -433,11 +440,15 @@ class MixedColumn(BaseColumn):
     # -- comparisons: no conversion, failures are False ------------------------------------
     def _scalar_mask(self, op: str, other: Any) -> np.ndarray:
         fnc = _COMPARISONS[op]
-        try:  # one C loop; any failing cell sends us to the row-by-row path
-            return np.fromiter(map(fnc, self._seq, itertools.repeat(other)), dtype=bool,
-                               count=len(self._seq))
-        except Exception:
-            pass
+        if type(other) in _PLAIN_OPERANDS:  # one C loop over the cells
+            cells = np.empty(len(self._seq), dtype=object)
+            cells[:] = self._seq
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter('error')  # e.g. numpy's elementwise warnings
+                    return np.asarray(fnc(cells, other), dtype=bool)
+            except Exception:  # a failing cell: row by row, failures are False
+                pass
         result = np.zeros(len(self), dtype=bool)
         for index, cell in enumerate(self._seq):
             try:
@@ -548,7 +559,8 @@ class NumericColumn(BaseColumn):
     def _take(self, positions):
         new = object.__new__(type(self))
         new.metadata = None
-        new._seq = self._seq[positions].copy()
+        taken = self._seq[positions]
+        new._seq = taken.copy() if isinstance(positions, slice) else taken  # fancy: a copy
         return new
 
     def _resize(self, n: int) -> None:

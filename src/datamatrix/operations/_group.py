@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import warnings
 from typing import Any
 
@@ -72,11 +73,17 @@ def _group_rows(dm: DataMatrix, by_columns: list) -> tuple[np.ndarray, np.ndarra
     factorised = [factorise(col, dm) for col in by_columns]
     combined = combined_codes([codes for _, codes in factorised],
                               [len(unique) for unique, _ in factorised])
-    _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
+    order = _bulk.stable_order(combined, math.prod(len(unique) for unique, _ in factorised))
+    ordered = combined[order]
+    new_group = np.ones(n, dtype=bool)
+    new_group[1:] = ordered[1:] != ordered[:-1]
+    first = order[new_group]  # the first row of each combination (combinations sorted)
+    inverse = np.empty(n, dtype=np.int64)
+    inverse[order] = np.cumsum(new_group) - 1
     appearance = np.argsort(first, kind='stable')
     rank = np.empty(len(first), dtype=np.int64)
     rank[appearance] = np.arange(len(first), dtype=np.int64)
-    return rank[inverse.reshape(-1)], first[appearance].astype(np.int64)
+    return rank[inverse], first[appearance].astype(np.int64)
 
 
 def _group_series_fast(col: BaseColumn, layout: tuple) -> tuple[np.ndarray, int] | None:
@@ -154,7 +161,7 @@ def group(dm: DataMatrix, by: Any) -> DataMatrix:
     row_group, first = _group_rows(dm, by_columns)
     counts = np.bincount(row_group, minlength=len(first))
     depth = int(counts.max()) if len(counts) else 0
-    order = np.argsort(row_group, kind='stable')  # rows of each group, in row order
+    order = _bulk.stable_order(row_group, len(first))  # each group's rows, in order
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
     within = np.arange(n, dtype=np.int64) - starts[row_group[order]]
     layout = (row_group, order, within, len(first), depth)

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from datamatrix._table import bulk as _bulk
 from datamatrix._table import keys as _keys
 from datamatrix._table.columns import BaseColumn, NumericColumn
 from datamatrix._table.datamatrix import DataMatrix
@@ -39,7 +40,7 @@ def _sort_order(by: BaseColumn) -> np.ndarray:
         return np.argsort(by._seq, kind='stable')
     ranks = _mixed_sort_ranks(by._seq)
     if ranks is not None:
-        return np.argsort(ranks, kind='stable')
+        return _bulk.stable_order(ranks, int(ranks.max()) + 1 if len(ranks) else 0)
     keys = [_mixed_sort_key(value) for value in by._seq]
     return np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.int64)
 

@@ -127,8 +127,8 @@ def factorise(col: BaseColumn, dm: DataMatrix) -> tuple[list, np.ndarray]:
     aligned = len(col) == len(dm) and (col._datamatrix is not dm or col._rowid is dm._rowid
                                        or np.array_equal(col._rowid, dm._rowid))
     if aligned and isinstance(col, NumericColumn):
-        unique, codes = np.unique(col._seq, return_inverse=True)
-        return list(unique), codes.reshape(-1).astype(np.int64, copy=False)
+        unique, codes = _bulk.int_factorise(col._seq)
+        return list(unique), codes
     if aligned and isinstance(col, MixedColumn):
         factorised = _bulk.mixed_factorise(col._seq)
         if factorised is not None:
@@ -161,7 +161,8 @@ def _split_columns(cols: list) -> Iterator[tuple]:
     if not len(dm):
         return
     combined = combined_codes(ranks, [len(unique) for unique in uniques])
-    order = np.argsort(combined, kind='stable')  # rows keep their order within a group
+    size = math.prod(len(unique) for unique in uniques)
+    order = _bulk.stable_order(combined, size)  # rows keep their order within a group
     ordered = combined[order]
     boundaries = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
     for group in np.split(order, boundaries):
