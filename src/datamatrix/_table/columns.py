@@ -10,7 +10,6 @@ an :class:`~datamatrix._engine.storage.ArrayStore`.
 from __future__ import annotations
 
 import inspect
-import itertools
 import math
 import numbers
 import operator
@@ -606,7 +605,8 @@ class NumericColumn(BaseColumn):
             return CallableFloat(math.nan)
         plain = _PLAIN_REDUCTIONS.get(fnc)
         if plain is not None:  # without NaN the nan-function equals the plain one
-            result = plain(values)
+            with np.errstate(invalid='ignore'):  # a NaN result: the nan-function warns
+                result = plain(values)
             if not math.isnan(result):
                 return CallableFloat(result)
         return CallableFloat(fnc(values))
