@@ -12,7 +12,7 @@ from datamatrix._table.datamatrix import DataMatrix
 from datamatrix._table.keys import text_form
 from datamatrix._table.multidim import _MultiDimensionalColumn
 from datamatrix._engine.progress import progress
-from datamatrix.io import _txt_fast
+import datamatrix.io._txt_fast as _txt_fast
 from datamatrix.io._files import atomic_target, column_class, unique_names
 
 _ROWS_PER_UPDATE = 10000
