@@ -209,3 +209,27 @@ def test_round_trip_through_both_paths(tmp_path):
     back = io.readtxt(path)
     assert back.m[5] == 'None' and back.m[1] == 'a,b' and back.m[3] == 'two\nlines'
     assert list(back.i) == [int(float(v)) for v in dm.i]  # text -> float -> int (3.8)
+
+
+def test_numerals_are_rounded_as_python_rounds_them(tmp_path):
+    """Long and extreme numerals: the fast path's parser gives Python's floats."""
+    rng = np.random.default_rng(7)
+    digits = [''.join(map(str, rng.integers(0, 10, int(rng.integers(1, 30)))))
+              for _ in range(300)]
+    numerals = ([f'{d[:5]}.{d[5:]}' for d in digits] + [f'{d}e-{len(d) + 300}' for d in digits]
+                + [f'-{d}E+{len(d) % 40}' for d in digits]
+                + ['9007199254740993', '0.1000000000000000055511151231257827', '4.9e-324',
+                   '2.4703282292062327e-324', '1.7976931348623157e308', '1e309', '-0', '.5',
+                   '5.', '0000.0001'])
+    path = tmp_path / 'x.csv'
+    path.write_text('v\n' + '\n'.join(numerals) + '\n')
+    fast = read(path, True)
+    assert fast == read(path, False)
+    expected = []
+    for text in numerals:
+        number = float(text)
+        if math.isfinite(number) and number == int(number):
+            expected.append(('int', int(number)))
+        else:
+            expected.append(('float', number))
+    assert fast[0][0][2] == expected

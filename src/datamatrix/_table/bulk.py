@@ -53,8 +53,10 @@ def mixed_from_floats(array: np.ndarray) -> list:
         integral = np.isfinite(array) & (array == np.trunc(array))
     if not integral.any():
         return array.tolist()
-    result = array.astype(object)
     small = integral & (np.abs(array) < _INT64_MAX)
+    if small.all():  # all ints, e.g. codes or counts
+        return array.astype(np.int64).tolist()
+    result = array.astype(object)
     if small.any():
         result[small] = array[small].astype(np.int64).astype(object)
     large = np.flatnonzero(integral & ~small)

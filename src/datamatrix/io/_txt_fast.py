@@ -94,7 +94,8 @@ def _read(pa, path: str, delimiter: str, quotechar: str, col_type: type):
             convert_options=pa.csv.ConvertOptions(
                 column_types={key: pa.string() for key in keys},
                 strings_can_be_null=False, quoted_strings_can_be_null=False,
-                check_utf8=True))
+                check_utf8=True),
+            memory_pool=pa.system_memory_pool())  # freed memory goes back to the system
     except (pa.ArrowException, ValueError):
         return None  # e.g. rows of other lengths, invalid UTF-8
     del data
@@ -104,8 +105,9 @@ def _read(pa, path: str, delimiter: str, quotechar: str, col_type: type):
     del table
     names = unique_names([column[0].as_py() for column in columns])
     dm = DataMatrix(length=len(columns[0]) - 1, default_col_type=col_type)
-    for name, column in zip(names, columns):
-        column = column.slice(1)
+    columns.reverse()
+    for name in names:
+        column = columns.pop().slice(1)  # each pyarrow column is freed once converted
         numbers = _numerals(pa, column.combine_chunks()) if col_type is FloatColumn \
             else None
         if col_type is MixedColumn:
@@ -117,22 +119,30 @@ def _read(pa, path: str, delimiter: str, quotechar: str, col_type: type):
     return dm
 
 
-_NUMERAL = r'^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$'
-"""Plain decimal numerals: Python's ``float`` accepts every one, and pyarrow's cast
-to float64 rounds them alike (correctly); other numeric text (``'nan'``, ``' 1'``,
-``'1_000'``, ...) is left to the conversion rules."""
+_NUMERAL_BYTES = np.zeros(256, dtype=bool)
+_NUMERAL_BYTES[np.frombuffer(b'0123456789+-.eE', dtype=np.uint8)] = True
+"""The characters of plain decimal numerals. Of the strings made of them, pyarrow's
+cast to float64 accepts only numerals that Python's ``float`` accepts too, with the
+same (correctly rounded) value (checked exhaustively up to 5 characters); other
+numeric text (``'nan'``, ``' 1'``, ``'1_000'``, ...) is left to the conversion rules."""
 
 
 def _numerals(pa, column):
-    """The float64 values of a column of plain numerals only, else None."""
-    if not len(column):
+    """The float64 values of a string array of plain numerals only, else None."""
+    if not len(column) or column.null_count or column.buffers()[2] is None:
+        return None
+    offsets = np.frombuffer(column.buffers()[1], dtype=np.int32,
+                            count=len(column) + 1, offset=4 * column.offset)
+    text = np.frombuffer(column.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
+    if not _NUMERAL_BYTES[text].all():
         return None
     try:
-        if not pa.compute.all(pa.compute.match_substring_regex(column, _NUMERAL)).as_py():
-            return None
-        return pa.compute.cast(column, pa.float64()).to_numpy(zero_copy_only=False)
-    except pa.ArrowException:
+        numbers = pa.compute.cast(column, pa.float64())
+    except pa.ArrowException:  # e.g. '1-2', '', '+5': the conversion rules decide
         return None
+    if numbers.null_count:
+        return None
+    return numbers.to_numpy(zero_copy_only=False)
 
 
 def _mixed_column(pa, column) -> list:
