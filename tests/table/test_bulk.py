@@ -331,3 +331,16 @@ def test_shuffle_follows_random_seed():
     first = list(ops.shuffle(dm).a)
     random.seed(3)
     assert list(ops.shuffle(dm).a) == first and sorted(first) == list(range(50))
+
+
+def test_taking_many_or_few_rows_of_a_mixed_column():
+    dm = DataMatrix(length=40)
+    dm.a = [f'v{i % 7}' if i % 3 else i for i in range(40)]
+    values = list(dm.a)
+    many, few = np.arange(0, 40, 2), np.array([39, 3])
+    assert list(dm[many].a) == values[::2] and list(dm[few].a) == [values[39], values[3]]
+    selected = dm.a == 'v1'  # the comparison's cells serve its own selection only
+    assert list(selected.a) == [v for v in values if v == 'v1']
+    assert '_object_cells' not in vars(dm.a)
+    dm.a[2] = 'changed'
+    assert list(dm[many].a)[1] == 'changed' and list((dm.a != 'v1').a)[2] == 'changed'

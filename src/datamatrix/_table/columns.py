@@ -217,10 +217,14 @@ class BaseColumn:
 
     def _compare(self, op: str, other: Any):
         """Rows for which ``cell OP other`` holds, as a DataMatrix (SPEC 3.4)."""
-        mask = np.asarray(self._compare_mask(op, other), dtype=bool)
-        if self._rowid is self._datamatrix._rowid:  # rows in the DataMatrix's order
-            return self._datamatrix._select_positions(np.flatnonzero(mask))
-        return self._datamatrix._select_ids(self._rowid[mask])
+        self._object_cells = None  # a MixedColumn keeps its cells here for the selection
+        try:
+            mask = np.asarray(self._compare_mask(op, other), dtype=bool)
+            if self._rowid is self._datamatrix._rowid:  # rows in the DataMatrix's order
+                return self._datamatrix._select_positions(np.flatnonzero(mask))
+            return self._datamatrix._select_ids(self._rowid[mask])
+        finally:
+            self.__dict__.pop('_object_cells', None)
 
     def _compare_mask(self, op: str, other: Any) -> np.ndarray:
         if _is_nan(other):
@@ -406,7 +410,14 @@ class MixedColumn(BaseColumn):
         if isinstance(positions, slice):
             new._seq = self._seq[positions]
         else:
-            new._seq = list(map(self._seq.__getitem__, np.asarray(positions).tolist()))
+            positions = np.asarray(positions)
+            if len(positions) * 8 > len(self._seq):  # many rows: numpy's take is faster
+                cells = self.__dict__.get('_object_cells')
+                if cells is None or len(cells) != len(self._seq):
+                    cells = np.fromiter(self._seq, dtype=object, count=len(self._seq))
+                new._seq = cells[positions].tolist()
+            else:
+                new._seq = list(map(self._seq.__getitem__, positions.tolist()))
         return new
 
     def _resize(self, n: int) -> None:
@@ -440,8 +451,9 @@ class MixedColumn(BaseColumn):
     def _scalar_mask(self, op: str, other: Any) -> np.ndarray:
         fnc = _COMPARISONS[op]
         if type(other) in _PLAIN_OPERANDS:  # one C loop over the cells
-            cells = np.empty(len(self._seq), dtype=object)
-            cells[:] = self._seq
+            cells = np.fromiter(self._seq, dtype=object, count=len(self._seq))
+            if '_object_cells' in self.__dict__:  # inside _compare: reused by _take
+                self._object_cells = cells
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter('error')  # e.g. numpy's elementwise warnings
