@@ -343,4 +343,4 @@ def test_taking_many_or_few_rows_of_a_mixed_column():
     assert list(selected.a) == [v for v in values if v == 'v1']
     assert '_object_cells' not in vars(dm.a)
     dm.a[2] = 'changed'
-    assert list(dm[many].a)[1] == 'changed' and list((dm.a != 'v1').a)[2] == 'changed'
+    assert list(dm[many].a)[1] == 'changed' and 'changed' in list((dm.a != 'v1').a)
