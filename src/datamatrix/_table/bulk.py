@@ -20,6 +20,8 @@ import numpy as np
 from datamatrix._table.keys import convert_float, convert_int, convert_mixed, is_scalar
 
 _INT64_MAX = float(2 ** 63)
+_CHUNK = 100_000
+"""Strings converted at a time from a string array (bounds their memory)."""
 _NUMERIC_KINDS = 'biuf'
 _PLAIN_TYPES = frozenset({int, type(None)})
 _FAILED = None  # what fastnumbers returns for a string that is no number
@@ -74,8 +76,11 @@ def mixed_from_array(array: np.ndarray) -> list | None:
         return array.astype(np.int64).tolist()
     if kind == 'f':
         return mixed_from_floats(array)
-    if kind == 'U':
-        return mixed_from_strings(array.tolist())
+    if kind == 'U':  # in chunks: a chunk's Python strings are freed once converted
+        result: list = []
+        for start in range(0, len(array), _CHUNK):
+            result.extend(mixed_from_strings(array[start:start + _CHUNK].tolist()))
+        return result
     return None
 
 
