@@ -44,6 +44,7 @@ FILES = {
     'nul byte': 'a,b\n1,\x002\n',
     'quoted header with newline': '"a\nb",c\n1,2\n',
     'tabs': 'a\tb\n1\t2\n',
+    'quoted crlf': 'a,b\r\n"x\r\ny",1\r\n',
 }
 
 
@@ -125,7 +126,7 @@ def test_the_fast_path_is_taken(tmp_path):
     for name in ('plain', 'crlf', 'quoted', 'tricky numbers', 'numerals only', 'bom'):
         path.write_bytes(FILES[name].encode())
         assert _txt_fast.readtxt(str(path), ',', '"', MixedColumn) is not None, name
-    for name in ('short rows', 'long rows', 'bare cr', 'empty', 'nul byte'):
+    for name in ('short rows', 'long rows', 'bare cr', 'empty', 'nul byte', 'quoted crlf'):
         path.write_bytes(FILES[name].encode())
         assert _txt_fast.readtxt(str(path), ',', '"', MixedColumn) is None, name
 
@@ -233,3 +234,25 @@ def test_numerals_are_rounded_as_python_rounds_them(tmp_path):
         else:
             expected.append(('float', number))
     assert fast[0][0][2] == expected
+
+
+def test_batches_and_scan_blocks_do_not_change_the_result(tmp_path, monkeypatch):
+    """pyarrow reads in batches and the file is scanned in blocks: with tiny ones,
+    rows, quoted line breaks and CR LF pairs fall across their boundaries."""
+    rng = np.random.default_rng(3)
+    quoted = ['"a\nb"', '"x,y"', '"q""q"']
+    plain = ['1', 'nan', '', 'é', '2.5', '-0', 'x', '1e3']
+    for newline, cells in (('\n', quoted + plain), ('\r\n', plain)):
+        for first_cells in (['1', '-7'], cells):  # numerals only in the first batch, or not
+            rows = ['h0,h1,h2'] + [','.join(rng.choice(first_cells, 3)) for _ in range(40)]
+            rows += [','.join(rng.choice(cells, 3)) for _ in range(200)]
+            path = tmp_path / 'x.csv'
+            path.write_bytes(newline.join(rows).encode())
+            expected = read(path, False)
+            assert len(expected[0][0][2]) == 240
+            for scan, parse in ((1, 64), (7, 100), (4096, 1 << 20)):
+                monkeypatch.setattr(_txt_fast, '_SCAN_BLOCK', scan)
+                monkeypatch.setattr(_txt_fast, '_PARSE_BLOCK', parse)
+                if _txt_fast._pyarrow_csv() is not None:  # the fast path is taken
+                    assert _txt_fast.readtxt(str(path), ',', '"', MixedColumn) is not None
+                assert read(path, True) == expected

@@ -67,25 +67,54 @@ def readtxt(path: str, delimiter: str, quotechar: str, col_type: type):
     return dm
 
 
-def _read(pa, path: str, delimiter: str, quotechar: str, col_type: type):
+_SCAN_BLOCK = 1 << 20
+_PARSE_BLOCK = 1 << 20
+"""Bytes read at a time when scanning the file, and per batch of pyarrow's reader."""
+
+
+def _scan(path: str, quotechar: str) -> tuple[bool, bytes] | None:
+    """``(has quotes, first line)`` of a file that pyarrow reads as the csv module
+    does, or None (an empty file, NUL bytes, bare CR line ends, quotes together with
+    CR LF line ends, two byte-order marks); read block by block, so that the file
+    never is in memory at once."""
+    quote = quotechar.encode()
+    quoted = crlf = False
+    blank = True
+    first = b''
     with open(path, 'rb') as fh:
-        data = fh.read()
-    if data.startswith(_BOM):
-        data = data[len(_BOM):]
-    if data.startswith(_BOM):
-        return None  # pyarrow would drop this second mark too
-    if not data.strip(b'\r\n') or b'\x00' in data:
-        return None  # an empty file, NUL bytes: the csv module decides
-    if b'\r' in data and b'\r' in data.replace(b'\r\n', b''):
-        return None  # bare CR line ends
-    quoted = quotechar.encode() in data  # pyarrow then reads quotes as the csv module
-    first = data.lstrip(b'\r\n').split(b'\n', 1)[0]
+        block = fh.read(_SCAN_BLOCK)
+        if block.startswith(_BOM):  # pyarrow drops it, as the csv path does
+            block = block[len(_BOM):]
+            if block.startswith(_BOM):
+                return None  # pyarrow would drop this second mark too
+        while block:
+            if block.endswith(b'\r'):
+                block += fh.read(1)  # keep CR LF together
+            if b'\x00' in block or block.count(b'\r') != block.count(b'\r\n'):
+                return None
+            quoted = quoted or quote in block
+            crlf = crlf or b'\r' in block
+            if blank and block.strip(b'\r\n'):
+                blank = False
+                first = block.lstrip(b'\r\n').split(b'\n', 1)[0]
+            block = fh.read(_SCAN_BLOCK)
+    if blank or quoted and crlf:  # pyarrow may drop the LF of a quoted CR LF that
+        return None                # ends one of its blocks
+    return quoted, first
+
+
+def _read(pa, path: str, delimiter: str, quotechar: str, col_type: type):
+    scanned = _scan(path, quotechar)
+    if scanned is None:
+        return None
+    quoted, first = scanned
     keys = [f'f{i}' for i in range(first.count(delimiter.encode()) + 1)]  # at most
+    pool = pa.system_memory_pool()  # freed memory goes back to the system
     try:
-        table = pa.csv.read_csv(
-            pa.py_buffer(data),
+        reader = pa.csv.open_csv(
+            path,
             read_options=pa.csv.ReadOptions(autogenerate_column_names=True,
-                                            encoding='utf8'),
+                                            encoding='utf8', block_size=_PARSE_BLOCK),
             parse_options=pa.csv.ParseOptions(delimiter=delimiter,
                                               quote_char=quotechar if quoted else False,
                                               double_quote=quoted, escape_char=False,
@@ -95,24 +124,46 @@ def _read(pa, path: str, delimiter: str, quotechar: str, col_type: type):
                 column_types={key: pa.string() for key in keys},
                 strings_can_be_null=False, quoted_strings_can_be_null=False,
                 check_utf8=True),
-            memory_pool=pa.system_memory_pool())  # freed memory goes back to the system
+            memory_pool=pool)
+        if any(not pa.types.is_string(field.type) for field in reader.schema):
+            return None  # a column beyond the first line's fields (a quoted line break)
+        return _convert_batches(pa, reader, col_type)
     except (pa.ArrowException, ValueError):
         return None  # e.g. rows of other lengths, invalid UTF-8
-    del data
-    if any(not pa.types.is_string(column.type) for column in table.columns):
-        return None  # a column beyond the first line's fields (a quoted line break)
-    columns = table.columns
-    del table
-    names = unique_names([column[0].as_py() for column in columns])
-    dm = DataMatrix(length=len(columns[0]) - 1, default_col_type=col_type)
-    columns.reverse()
+
+
+def _convert_batches(pa, reader, col_type: type):
+    """The DataMatrix of the batches of ``reader``; MixedColumns converted batch by
+    batch (the conversion rule is per value, so the result is the same)."""
+    header = None
+    parts: list[list] = []
+    for batch in reader:
+        if not batch.num_rows:
+            continue
+        if header is None:
+            header = [column[0].as_py() for column in batch.columns]
+            parts = [[] for _ in header]
+            batch = batch.slice(1)
+        for index, column in enumerate(batch.columns):
+            if col_type is MixedColumn:
+                parts[index].extend(_mixed_column(pa, column))
+            else:
+                parts[index].append(column)
+    if header is None:
+        return None
+    names = unique_names(header)
+    dm = DataMatrix(length=len(parts[0]) if col_type is MixedColumn else
+                    sum(len(piece) for piece in parts[0]), default_col_type=col_type)
+    parts.reverse()
     for name in names:
-        column = columns.pop().slice(1)  # each pyarrow column is freed once converted
-        numbers = _numerals(pa, column.combine_chunks()) if col_type is FloatColumn \
-            else None
+        part = parts.pop()
         if col_type is MixedColumn:
-            dm[name] = MixedColumn._from_data(dm, _mixed_column(pa, column))
-        elif numbers is not None:  # + 0.0: '-0' is the int 0 first, so 0.0 (SPEC 3.9)
+            dm[name] = MixedColumn._from_data(dm, part)
+            continue
+        column = pa.chunked_array(part, type=pa.string()).combine_chunks()
+        del part
+        numbers = _numerals(pa, column) if col_type is FloatColumn else None
+        if numbers is not None:  # + 0.0: '-0' is the int 0 first, so 0.0 (SPEC 3.9)
             dm[name] = FloatColumn._from_data(dm, numbers + 0.0)
         else:
             dm[name] = column.to_pylist()
@@ -146,9 +197,8 @@ def _numerals(pa, column):
 
 
 def _mixed_column(pa, column) -> list:
-    """MixedColumn storage of a pyarrow string column: numerals parsed in C, other
+    """MixedColumn storage of a pyarrow string array: numerals parsed in C, other
     columns converted once per distinct string (pyarrow finds them)."""
-    column = column.combine_chunks()
     numbers = _numerals(pa, column)
     if numbers is not None:
         return _bulk.mixed_from_floats(numbers)
