@@ -344,3 +344,49 @@ def test_taking_many_or_few_rows_of_a_mixed_column():
     assert '_object_cells' not in vars(dm.a)
     dm.a[2] = 'changed'
     assert list(dm[many].a)[1] == 'changed' and 'changed' in list((dm.a != 'v1').a)
+
+
+@pytest.mark.parametrize('cls,values,members', [
+    (MixedColumn, MIXED, {'b', 1, math.nan}),
+    (MixedColumn, MIXED, {2.5, None, '', 1.0}),
+    (MixedColumn, MIXED, set()),
+    (MixedColumn, ['a', 1, 2.0], {np.float64(2.0), b'a'}),  # not plain types: row by row
+    (FloatColumn, [1.0, math.nan, -0.0, 2.5, math.inf], {0, math.nan, '2.5'}),
+    (FloatColumn, [1.0, math.nan, 3.0], {1, math.inf}),
+    (IntColumn, [1, 5, -3, 0], {5, '0', 2.7}),
+])
+def test_set_comparisons_equal_the_row_by_row_path(monkeypatch, cls, values, members):
+    col = column(values, cls)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')  # '2.5' as a FloatColumn member converts
+        fast = [col._compare_mask(op, members) for op in ('==', '!=')]
+        monkeypatch.setattr(cls, '_set_mask', lambda self, members: None)
+        slow = [col._compare_mask(op, members) for op in ('==', '!=')]
+    assert all(np.array_equal(a, b) for a, b in zip(fast, slow))
+
+
+@pytest.mark.parametrize('cls', [FloatColumn, IntColumn])
+def test_elementwise_comparisons_convert_as_the_per_value_rule(cls):
+    col = column([1, 2, 3, 4], cls)
+    others = ['1', 2.0, np.int8(2), '4.0']
+    expected = np.array([col[i] == cls._comparable(col, v) for i, v in enumerate(others)])
+    assert np.array_equal(col._compare_mask('==', others), expected)
+    assert np.array_equal(col._compare_mask('<', np.array([2, 2, 2, 2])), [1 < 2, 0, 0, 0])
+    if cls is IntColumn:
+        with pytest.raises(TypeError):
+            col == ['x', 1, 2, 3]
+
+
+def test_mixed_unique_is_the_unique_of_the_row_by_row_path():
+    for values in (MIXED, ['1', 1, 'a'], [], [math.nan, math.nan, 'x']):
+        col = column(values)
+        col._seq = list(values)
+        assert typed(col.unique) == typed(col._unique_slow())
+
+
+def test_lists_of_numpy_scalars_convert_as_the_per_value_rule():
+    values = [np.float32(0.1), np.float16(3.3), np.int64(2 ** 62 + 1), np.uint64(2 ** 64 - 1),
+              True, np.bool_(False), 2 ** 70, 1.5, np.longdouble(1) / 3, -0.0]
+    assert assigned(FloatColumn, values) == per_value(convert_float, values)
+    assert assigned(FloatColumn, [10 ** 400, 1.0]) == per_value(convert_float, [10 ** 400])
+    assert assigned(MixedColumn, values) == per_value(convert_mixed, values)

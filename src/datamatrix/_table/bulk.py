@@ -29,6 +29,8 @@ _HASHABLE_SCALARS = (int, float, str, bytes, np.integer, np.floating, np.bool_,
                      type(None))
 """Types whose values convert by value alone, so equal dict keys convert alike."""
 _STORED_TYPES = frozenset({int, float, str, type(None)})
+STORED_TYPES = _STORED_TYPES
+"""The types of the values that MixedColumn conversion stores."""
 
 
 def _fastnumbers():
@@ -226,8 +228,9 @@ def float_values(values: Any, count: int) -> np.ndarray:
         return values.astype(np.float64)
     values = values_for(values, count)
     kinds = set(map(type, values))
-    if kinds <= {int, float}:
-        try:
+    if all(kind in (int, float, bool) or issubclass(kind, (np.floating, np.integer,
+                                                            np.bool_)) for kind in kinds):
+        try:  # numbers: float() of each, which numpy's cast gives too
             return np.array(values, dtype=np.float64)
         except OverflowError:
             pass
@@ -285,6 +288,24 @@ def _text_form(value: Any) -> str:
     return text_form(value)
 
 
+def mixed_unique(seq: list) -> list | None:
+    """``MixedColumn.unique`` of stored values (see :func:`mixed_factorise`), or None."""
+    if not set(map(type, seq)) <= _STORED_TYPES:
+        return None
+    return _sorted_unique(list(dict.fromkeys(seq)))[0]
+
+
+def _sorted_unique(distinct: list) -> tuple[list, list, list]:
+    """``(unique, sorted non-NaN values, NaN objects)`` of distinct stored values."""
+    nans = [value for value in distinct if type(value) is float and value != value]
+    values = [value for value in distinct if not (type(value) is float and value != value)]
+    try:
+        values.sort()
+    except TypeError:
+        values.sort(key=_text_form)
+    return values + ([math.nan] if nans else []), values, nans
+
+
 def mixed_factorise(seq: list) -> tuple[list, np.ndarray] | None:
     """``(unique, codes)`` of stored MixedColumn values, or None for unusual objects.
 
@@ -295,13 +316,7 @@ def mixed_factorise(seq: list) -> tuple[list, np.ndarray] | None:
     if not set(map(type, seq)) <= _STORED_TYPES:  # e.g. objects stored by ``col @ f``
         return None
     distinct = list(dict.fromkeys(seq))  # 1 and 1.0 meet, as in MixedColumn.unique
-    nans = [value for value in distinct if type(value) is float and value != value]
-    values = [value for value in distinct if not (type(value) is float and value != value)]
-    try:
-        values.sort()
-    except TypeError:
-        values.sort(key=_text_form)
-    unique = values + ([math.nan] if nans else [])
+    unique, values, nans = _sorted_unique(distinct)
     rank = {value: index for index, value in enumerate(values)}
     for value in nans:
         rank[value] = len(values)
@@ -345,5 +360,5 @@ def is_number_array(value: Any) -> bool:
 
 
 __all__ = ['mixed_values', 'mixed_from_codes', 'float_values', 'int_values',
-           'mixed_from_strings', 'mixed_from_floats', 'parse_strings', 'mixed_factorise', 'stable_order',
+           'mixed_from_strings', 'mixed_from_floats', 'parse_strings', 'mixed_factorise', 'mixed_unique', 'stable_order',
            'int_factorise']

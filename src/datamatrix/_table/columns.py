@@ -241,8 +241,10 @@ class BaseColumn:
             if op not in ('==', '!='):
                 raise TypeError(f'cannot compare with a set using {op}')
             members = [self._comparable(m) for m in other]
-            mask = np.array([any(self._cell_equals(v, m) for m in members)
-                             for v in self], dtype=bool)
+            mask = self._set_mask(members)
+            if mask is None:
+                mask = np.array([any(self._cell_equals(v, m) for m in members)
+                                 for v in self], dtype=bool)
             return mask if op == '==' else ~mask
         if isinstance(other, types.FunctionType):
             if op not in ('==', '!='):
@@ -259,8 +261,13 @@ class BaseColumn:
             if len(other) != len(self._datamatrix):
                 raise TypeError(f'cannot compare a column of {len(self)} rows with a '
                                 f'sequence of {len(other)} values')
-            return self._elementwise_mask(op, list(other))
+            return self._elementwise_mask(
+                op, other if isinstance(other, np.ndarray) else list(other))
         return self._scalar_mask(op, other)
+
+    def _set_mask(self, members: list) -> np.ndarray | None:
+        """Cells equal to any of ``members`` (NaN equals NaN) in bulk, or None."""
+        return None
 
     def _comparable(self, value: Any) -> Any:
         return value
@@ -468,6 +475,18 @@ class MixedColumn(BaseColumn):
                 pass
         return result
 
+    def _set_mask(self, members: list) -> np.ndarray | None:
+        if not set(map(type, members)) <= _bulk.STORED_TYPES or \
+                not set(map(type, self._seq)) <= _bulk.STORED_TYPES:
+            return None  # e.g. numpy scalars: cell by cell
+        lookup = {m for m in members if not _is_nan(m)}  # == and hash agree for these
+        mask = np.fromiter(map(lookup.__contains__, self._seq), dtype=bool,
+                           count=len(self._seq))
+        if len(lookup) < len(members):  # NaN among the members: NaN cells match
+            mask |= np.fromiter((_is_nan(v) for v in self._seq), dtype=bool,
+                                count=len(self._seq))
+        return mask
+
     # -- arithmetic -------------------------------------------------------------------------
     def _arith(self, other: Any, fnc: Callable, reflected: bool = False) -> 'BaseColumn':
         values = self._operand_values(other)
@@ -530,10 +549,8 @@ class MixedColumn(BaseColumn):
     @property
     def unique(self) -> list:
         """Distinct values, sorted naturally or by text form; NaN once."""
-        factorised = _bulk.mixed_factorise(self._seq)
-        if factorised is not None:
-            return factorised[0]
-        return self._unique_slow()
+        unique = _bulk.mixed_unique(self._seq)
+        return self._unique_slow() if unique is None else unique
 
     def _unique_slow(self) -> list:
         seen = []
@@ -696,9 +713,15 @@ class NumericColumn(BaseColumn):
         return np.asarray(_COMPARISONS[op](self._seq, other), dtype=bool)
 
     def _elementwise_mask(self, op: str, others: list) -> np.ndarray:
-        converted = np.array([self._comparable(v) for v in others],
-                             dtype=self._storage_dtype)
+        converted = self._bulk_values(others, len(others))  # as _comparable, in bulk
         return np.asarray(_COMPARISONS[op](self._seq, converted), dtype=bool)
+
+    def _set_mask(self, members: list) -> np.ndarray | None:
+        numbers = [m for m in members if not _is_nan(m)]
+        mask = np.isin(self._seq, np.array(numbers, dtype=self._storage_dtype))
+        if len(numbers) < len(members):  # NaN among the members: NaN cells match
+            mask |= np.isnan(self._seq)
+        return mask
 
     # -- arithmetic ------------------------------------------------------------------------
     def _arith(self, other: Any, fnc: Callable, reflected: bool = False) -> 'BaseColumn':
@@ -787,7 +810,7 @@ class IntColumn(NumericColumn):
                 (hasattr(other, '__len__') and not isinstance(other, (str, bytes))):
             if not isinstance(other, (type, set, frozenset, types.FunctionType)):
                 try:
-                    [convert_int(v) for v in other]
+                    _bulk.int_values(other, len(other))
                 except (TypeError, ValueError, OverflowError):
                     raise TypeError('cannot compare an IntColumn with non-integer values')
             return super()._compare_mask(op, other)
