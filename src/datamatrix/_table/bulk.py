@@ -41,7 +41,7 @@ def _fastnumbers():
         import fastnumbers
     except ImportError:
         return None
-    return fastnumbers
+    return fastnumbers if hasattr(fastnumbers, 'try_array') else None  # 5.0 or later
 
 
 USE_FASTNUMBERS = True
