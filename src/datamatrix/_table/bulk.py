@@ -354,11 +354,6 @@ def int_factorise(array: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return unique, rank[offsets]
 
 
-def is_number_array(value: Any) -> bool:
-    """Whether ``value`` is a numeric (bool, int or float) ndarray."""
-    return isinstance(value, np.ndarray) and value.dtype.kind in _NUMERIC_KINDS
-
-
 __all__ = ['mixed_values', 'mixed_from_codes', 'float_values', 'int_values',
-           'mixed_from_strings', 'mixed_from_floats', 'parse_strings', 'mixed_factorise', 'mixed_unique', 'stable_order',
-           'int_factorise']
+           'mixed_from_strings', 'mixed_from_floats', 'parse_strings', 'mixed_factorise',
+           'mixed_unique', 'stable_order', 'int_factorise']

@@ -16,7 +16,7 @@ from datamatrix._table.datamatrix import DataMatrix
 from datamatrix._table.multidim import _MultiDimensionalColumn, _SeriesColumn
 from datamatrix._table.combine import _attach, _column_name
 from datamatrix.operations._common import _fresh_rows, _is_nan, _values_in_dm_order
-from datamatrix.operations._split import _value_key, combined_codes, factorise
+from datamatrix.operations._split import combined_codes, factorise
 
 
 # -- weight, group, fullfactorial, auto_type ---------------------------------------------
