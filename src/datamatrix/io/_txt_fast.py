@@ -1,16 +1,18 @@
 """The fast CSV paths of :func:`~datamatrix.io.readtxt` and ``writetxt`` (SPEC 6.1, 6.2).
 
 Reading: when ``pyarrow`` is installed (the optional extra ``fast``), its
-multithreaded CSV parser splits the file into fields; the fields are then
-converted by exactly the column rules that the standard-library path uses, so
-the DataMatrix is the same either way. Files whose layout the two parsers could
-read differently (rows of unequal length, blank-looking lines, quote characters
-inside fields, NUL bytes, invalid UTF-8, ...) are left to the standard-library
-path: :func:`read` returns None for them.
+multithreaded CSV reader splits the file into fields, batch by batch; the fields
+are then converted by exactly the rules of the column type (plain numerals are
+parsed by pyarrow, which rounds them as Python's ``float`` does; everything else
+goes through :mod:`datamatrix._table.bulk`), so the DataMatrix is the same as
+the csv module's. Files that the two parsers could read differently (rows of
+unequal length, NUL bytes, bare CR line ends, quotes together with CR LF line
+ends, invalid UTF-8, other dialects, ...) are left to the csv module:
+:func:`readtxt` returns None for them.
 
-Writing: :func:`text_fields` gives the text form of a whole column chunk at once
-(numpy decides which floats are integral), and :func:`needs_quotes` looks for
-the characters that force quoting in one pass over a whole chunk.
+Writing: :func:`lines` writes a chunk of rows at once: :func:`text_fields` gives
+the text forms of a column chunk (numpy decides which floats are integral), and
+one pass over the joined chunk tells whether any field needs quotes.
 """
 from __future__ import annotations
 
@@ -29,11 +31,9 @@ from datamatrix.io._files import unique_names
 USE_FAST_CSV = True
 """Set to False to force the standard-library CSV path (used by tests)."""
 
-_CHUNK = 100_000
-"""Rows converted at a time (bounds the memory of the Python strings)."""
-
-_SAFE_DIALECT = frozenset(',;|:\t')
-"""Delimiters whose reading by pyarrow matches the csv module's (tested)."""
+_SAFE_DELIMITERS = frozenset(',;|:\t')
+_SAFE_QUOTES = frozenset('"\'')
+"""The dialects for which pyarrow's reading was compared with the csv module's."""
 
 _BOM = b'\xef\xbb\xbf'
 
@@ -57,7 +57,7 @@ def readtxt(path: str, delimiter: str, quotechar: str, col_type: type):
     path, which reports them.
     """
     pa = _pyarrow_csv()
-    if pa is None or delimiter not in _SAFE_DIALECT:
+    if pa is None or delimiter not in _SAFE_DELIMITERS or quotechar not in _SAFE_QUOTES:
         return None
     with progress(os.path.getsize(path), f'readtxt {os.path.basename(path)}') as bar:
         dm = _read(pa, path, delimiter, quotechar, col_type)
