@@ -89,10 +89,13 @@ def _scan(path: str, quotechar: str) -> tuple[bool, bytes] | None:
         while block:
             if block.endswith(b'\r'):
                 block += fh.read(1)  # keep CR LF together
-            if b'\x00' in block or block.count(b'\r') != block.count(b'\r\n'):
+            if b'\x00' in block:
                 return None
+            if b'\r' in block:
+                if block.count(b'\r') != block.count(b'\r\n'):
+                    return None
+                crlf = True
             quoted = quoted or quote in block
-            crlf = crlf or b'\r' in block
             if blank and block.strip(b'\r\n'):
                 blank = False
                 first = block.lstrip(b'\r\n').split(b'\n', 1)[0]
