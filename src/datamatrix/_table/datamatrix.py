@@ -592,6 +592,9 @@ class Row:
     def __getattr__(self, name: str) -> Any:
         if name.startswith('__'):
             raise AttributeError(name)
+        column = self._dm._cols.get(name)  # the hot path: ``row.name`` of a column
+        if column is not None:
+            return column[self._index]
         return self[name]
 
     def __setattr__(self, name: str, value: Any) -> None:
