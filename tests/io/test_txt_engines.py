@@ -256,3 +256,13 @@ def test_batches_and_scan_blocks_do_not_change_the_result(tmp_path, monkeypatch)
                 if _txt_fast._pyarrow_csv() is not None:  # the fast path is taken
                     assert _txt_fast.readtxt(str(path), ',', '"', MixedColumn) is not None
                 assert read(path, True) == expected
+
+
+def test_fields_beyond_the_csv_field_limit_are_left_to_the_csv_module(tmp_path):
+    import csv
+    path = tmp_path / 'x.csv'
+    path.write_text('a,b\n1,' + 'x' * (csv.field_size_limit() + 5) + '\n')
+    assert _txt_fast.readtxt(str(path), ',', '"', MixedColumn) is None
+    assert read(path, True) == read(path, False)
+    path.write_text('a,b\n1,' + 'x' * 1000 + '\n')
+    assert read(path, True) == read(path, False)

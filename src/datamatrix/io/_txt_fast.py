@@ -16,6 +16,7 @@ one pass over the joined chunk tells whether any field needs quotes.
 """
 from __future__ import annotations
 
+import csv
 import math
 import os
 
@@ -139,9 +140,13 @@ def _convert_batches(pa, reader, col_type: type):
     batch (the conversion rule is per value, so the result is the same)."""
     header = None
     parts: list[list] = []
+    limit = csv.field_size_limit()
     for batch in reader:
         if not batch.num_rows:
             continue
+        if any((pa.compute.max(pa.compute.utf8_length(column)).as_py() or 0) >= limit
+               for column in batch.columns):
+            return None  # the csv module's limit on the length of a field decides
         if header is None:
             header = [column[0].as_py() for column in batch.columns]
             parts = [[] for _ in header]
