@@ -534,8 +534,18 @@ class _MultiDimensionalColumn(BaseColumn):
                                                             value.ndim:]:
             value = np.broadcast_to(value, logical_shape).reshape(full_shape) \
                 if value.ndim else value
-        elif value.size == int(np.prod(logical_shape)):
+        elif value.size == int(np.prod(logical_shape)) and \
+                value.ndim < len(logical_shape):
             value = value.reshape(full_shape)
+        elif value.size == int(np.prod(logical_shape)) and value.ndim:
+            # Same number of values but as many axes in another order or grouping:
+            # reshaping would silently mix e.g. channels and samples (SPEC 4.5 rule 3).
+            raise ShapeMismatchError(
+                f'cannot assign a value of shape {value.shape} to a region of shape '
+                f'{logical_shape}: the values would be reshaped, mixing up its axes; '
+                f'reorder the axes first, e.g. with numpy.moveaxis(value, source, '
+                f'destination), or pass a flat array of {value.size // max(len(positions), 1)} '
+                f'values per row')
         else:
             raise ShapeMismatchError(
                 f'cannot assign a value of shape {value.shape} to a region of shape '
