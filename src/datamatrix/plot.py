@@ -23,6 +23,7 @@ from datamatrix._engine import stream as _stream
 from datamatrix._table.columns import BaseColumn
 from datamatrix._table.keys import is_int
 from datamatrix._table.multidim import _MultiDimensionalColumn
+from datamatrix._optional import optional_import
 from datamatrix.errors import LengthMismatchError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -36,12 +37,7 @@ _BAND_ALPHA = 0.25
 # -- helpers -------------------------------------------------------------------------
 
 def _pyplot():
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError as exc:
-        raise ImportError('datamatrix.plot needs matplotlib; install it with '
-                          '`pip install matplotlib` (or datamatrix[plot])') from exc
-    return plt
+    return optional_import('matplotlib.pyplot', 'datamatrix.plot')
 
 
 def _axes(ax: Axes | None) -> Axes:
@@ -133,11 +129,7 @@ class _Moments:
             se = np.where(dof > 0, np.sqrt(self.m2 / dof) / np.sqrt(self.count), np.nan)
         if mode == 'se':
             return mean, se
-        try:
-            from scipy.stats import t
-        except ImportError as exc:
-            raise ImportError("err='ci' needs scipy; install it with "
-                              "`pip install scipy`") from exc
+        t = optional_import('scipy.stats', "err='ci'").t
         return mean, se * t.ppf(0.975, np.maximum(dof, 1))
 
 

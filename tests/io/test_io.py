@@ -124,12 +124,16 @@ def test_readtxt_duplicate_names_are_renamed(folder):
 
 
 def test_readtxt_ragged_rows(folder):
-    """Short rows get '' with a warning naming the column; extra fields are ignored."""
+    """Short rows get '' with a warning naming the column; extra fields are an error
+    naming the line (issue 15: they used to be dropped silently)."""
     path = folder / 'a.csv'
-    path.write_text('a,b,c\n1,2\n3,4,5,6\n', encoding='utf-8')
+    path.write_text('a,b,c\n1,2\n3,4,5\n', encoding='utf-8')
     with pytest.warns(UserWarning, match='Some rows miss column c'):
         dm = io.readtxt(path)
     assert list(dm.c) == ['', 5] and len(dm.column_names) == 3
+    path.write_text('a,b,c\n1,2\n3,4,5,6\n', encoding='utf-8')
+    with pytest.raises(ValueError, match='line 3: 4 fields'):
+        io.readtxt(path)
 
 
 def test_readtxt_empty_and_header_only(folder):

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from datamatrix._optional import optional_import
 from datamatrix._kernels._common import (_as_block, _integer, _runs, _runs_mask, _traces,
                                          FILTER_TYPES, FloatArray, WINDOW_TYPES)
 
@@ -75,7 +76,7 @@ def smooth_block(block: ArrayLike, winlen: int = 11,
         return block.copy()
     # scipy's 'mirror' mode is the reflection that excludes the edge sample; one
     # pass in C, several times faster than a numpy loop over the window.
-    from scipy.ndimage import convolve1d
+    convolve1d = optional_import('scipy.ndimage', 'smooth').convolve1d
     return convolve1d(block, window, axis=-1, mode='mirror')
 
 
@@ -261,7 +262,7 @@ def filter_block(block: ArrayLike, btype: str, freq: Any, order: int = 2,
         raise ValueError(f'btype must be one of {", ".join(FILTER_TYPES)}, not {btype!r}')
     order = _integer(order, 'order', minimum=1)
     freq = _check_frequencies(freq, btype, sampling_freq)
-    from scipy import signal  # lazily: importing datamatrix must stay cheap
+    signal = optional_import('scipy.signal', 'filtering')  # lazily: keeps import cheap
     sos = signal.butter(order, freq, btype=btype, fs=sampling_freq, output='sos')
     if block.size == 0:
         return block.copy()

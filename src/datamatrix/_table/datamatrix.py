@@ -18,6 +18,7 @@ import numpy as np
 from datamatrix._table import keys as _keys
 from datamatrix._table.columns import BaseColumn, FloatColumn, IntColumn, MixedColumn
 from datamatrix._table.combine import keep_only, stack_tables
+from datamatrix._table.hints import suggestion
 from datamatrix._table.keys import RowSet, is_int
 from datamatrix._table.multidim import _MultiDimensionalColumn, _SeriesColumn
 from datamatrix.errors import (ColumnNotFoundError, InvalidKeyError, InvalidValueError,
@@ -50,6 +51,13 @@ def _check_name(name: Any) -> str:
     if not isinstance(name, str):
         raise InvalidValueError(f'column names must be str, not {type(name).__name__}')
     return name
+
+
+
+def _no_column(name: Any, names: Any) -> ColumnNotFoundError:
+    """The error for an unknown column, suggesting the nearest names."""
+    hint = suggestion(name, names, 'columns')
+    return ColumnNotFoundError(f'no column named {name!r}{hint}')
 
 
 class _Columns(dict):
@@ -312,7 +320,7 @@ class DataMatrix(RowSet):
         try:
             column = cols[name]
         except KeyError:
-            raise ColumnNotFoundError(f'no column named {name!r}') from None
+            raise _no_column(name, self._cols) from None
         if type(cols) is _Columns:
             cols.cache(name, column)
         return column
@@ -325,7 +333,7 @@ class DataMatrix(RowSet):
 
     def __delattr__(self, name: str) -> None:
         if name not in self._cols:
-            raise ColumnNotFoundError(f'no column named {name!r}')
+            raise _no_column(name, self._cols)
         del self._cols[name]
 
     # -- columns ------------------------------------------------------------------------------
@@ -382,7 +390,7 @@ class DataMatrix(RowSet):
         if isinstance(key, (str, bytes)):
             name = _check_name(key)
             if name not in self._cols:
-                raise ColumnNotFoundError(f'no column named {name!r}')
+                raise _no_column(name, self._cols)
             del self._cols[name]
             return
         if isinstance(key, BaseColumn):
@@ -406,7 +414,7 @@ class DataMatrix(RowSet):
         if old == new:
             return
         if old not in self._cols:
-            raise ColumnNotFoundError(f'no column named {old!r}')
+            raise _no_column(old, self._cols)
         if new in self._cols:
             raise ValueError(f'a column named {new!r} exists already')
         if not isinstance(new, str) or not new.isidentifier() or keyword.iskeyword(new):
@@ -484,7 +492,7 @@ class DataMatrix(RowSet):
             try:
                 return self._cols[name]
             except KeyError:
-                raise ColumnNotFoundError(f'no column named {name!r}') from None
+                raise _no_column(name, self._cols) from None
         if isinstance(key, BaseColumn):
             if key in self:
                 return key

@@ -19,6 +19,7 @@ import numpy as np
 from datamatrix._table import keys as _keys
 from datamatrix._engine import stream as _stream
 from datamatrix._table.columns import BaseColumn, FloatColumn, IntColumn, MixedColumn
+from datamatrix._table.hints import listing, nearest, suggestion
 from datamatrix._table.keys import is_int
 from datamatrix._engine.memory import manager
 from datamatrix.errors import (InvalidKeyError, InvalidValueError, MemoryBudgetError,
@@ -361,7 +362,12 @@ class _MultiDimensionalColumn(BaseColumn):
                 if name == item or (isinstance(name, float) and isinstance(item, float)
                                     and math.isnan(name) and math.isnan(item)):
                     return position
-        raise InvalidValueError(f'{item!r} is not an index name of dimension {axis}')
+        if isinstance(dim, tuple):
+            close = suggestion(item, dim) if nearest(item, dim) else ''
+            raise InvalidValueError(f'{item!r} is not an index name of dimension {axis} '
+                                    f'(its names: {listing(dim)}){close}')
+        raise InvalidValueError(f'{item!r} is not an index of dimension {axis}, which has '
+                                f'no names: use a position from 0 to {size - 1}')
 
     def _cell_selector(self, axes: list) -> Callable[[np.ndarray], np.ndarray]:
         """A function that applies the cell-axis part of a key to a block of rows.
@@ -544,8 +550,8 @@ class _MultiDimensionalColumn(BaseColumn):
                 f'cannot assign a value of shape {value.shape} to a region of shape '
                 f'{logical_shape}: the values would be reshaped, mixing up its axes; '
                 f'reorder the axes first, e.g. with numpy.moveaxis(value, source, '
-                f'destination), or pass a flat array of {value.size // max(len(positions), 1)} '
-                f'values per row')
+                f'destination), or pass a flat array of '
+                f'{value.size // max(len(positions), 1)} values per row')
         else:
             raise ShapeMismatchError(
                 f'cannot assign a value of shape {value.shape} to a region of shape '

@@ -93,7 +93,7 @@ def to_dask(obj: Any, chunk_rows: int | None = None):
     TypeError
         For other objects.
     """
-    da = _require('dask.array')
+    da = _require('dask.array', 'to_dask')
     if isinstance(obj, BaseColumn):
         return _dask_column(da, obj, chunk_rows)
     return {name: _dask_column(da, column, chunk_rows)

@@ -68,7 +68,7 @@ def from_mne_epochs(epochs: Any, ch_avg: bool = False) -> tuple:
         times)`` (names: channel names, time stamps in seconds), or
         ``(times,)`` with ``ch_avg``; its metadata is ``epochs.info``.
     """
-    _require('mne')
+    _require('mne', 'from_mne_epochs')
     try:
         data = epochs.get_data(copy=False)  # mne >= 1.6 asks for copy explicitly
     except TypeError:
@@ -102,7 +102,7 @@ def from_mne_tfr(tfr: Any, ch_avg: bool = False, freq_avg: bool = False) -> tupl
         ``freq_avg``; with both, ``len(times)`` samples without names
         (reference quirk). Its metadata is ``tfr.info``.
     """
-    _require('mne')
+    _require('mne', 'from_mne_tfr')
     data = np.asarray(tfr.data, dtype=np.float64)
     if data.ndim != 4:
         raise InvalidValueError(f'expected per-epoch TFR data (epochs, channels, freqs, '

@@ -45,7 +45,7 @@ def to_pandas(obj: Any):
     >>> to_pandas(DataMatrix(a=[1, 2])).a.tolist()
     [1, 2]
     """
-    pd = _require('pandas')
+    pd = _require('pandas', 'to_pandas')
     if isinstance(obj, BaseColumn):
         if isinstance(obj, _MultiDimensionalColumn):
             cells = np.empty(len(obj), dtype=object)
@@ -91,7 +91,7 @@ def _ndarray_cells(values: np.ndarray) -> bool:
 
 def _column_from_pandas(dm: DataMatrix, series, name: str) -> BaseColumn:
     """One column of ``dm`` from a pandas Series (SPEC 10.1 type mapping)."""
-    pd = _require('pandas')
+    pd = _require('pandas', 'from_pandas')
     api = pd.api.types
     dtype = series.dtype
     where = f'column {name!r}'
@@ -153,7 +153,7 @@ def from_pandas(obj: Any) -> DataMatrix:
     >>> type(dm.a).__name__, dm.b[1]
     ('IntColumn', 'y')
     """
-    pd = _require('pandas')
+    pd = _require('pandas', 'from_pandas')
     if isinstance(obj, pd.Series):
         obj = obj.to_frame(name='series')
     if not isinstance(obj, pd.DataFrame):
@@ -198,6 +198,6 @@ def wrap_pandas(fnc: Callable) -> Callable:
         if isinstance(obj, DataMatrix):
             obj = to_pandas(obj)
         result = fnc(obj, *args, **kwargs)
-        pd = _require('pandas')
+        pd = _require('pandas', getattr(fnc, '__name__', 'wrap_pandas'))
         return from_pandas(result) if isinstance(result, pd.DataFrame) else result
     return wrapped

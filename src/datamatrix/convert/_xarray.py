@@ -88,7 +88,7 @@ def to_xarray(obj: Any):
     ValueError
         For a column named ``'row'``, which clashes with the row dimension.
     """
-    xr = _require('xarray')
+    xr = _require('xarray', 'to_xarray')
     if isinstance(obj, BaseColumn):
         name = _first_name(obj)
         dims, data, coords, attrs = _xarray_parts(name, obj)
@@ -183,7 +183,7 @@ def from_xarray(obj: Any) -> DataMatrix:
     TypeError
         For other objects.
     """
-    xr = _require('xarray')
+    xr = _require('xarray', 'from_xarray')
     if isinstance(obj, xr.DataArray):
         if obj.name is None:
             raise ValueError('from_xarray needs a named DataArray (its name becomes '

@@ -12,16 +12,12 @@ from datamatrix._table.datamatrix import DataMatrix
 from datamatrix._table.keys import text_form
 from datamatrix._table.multidim import _MultiDimensionalColumn
 from datamatrix._engine.progress import progress
+from datamatrix._optional import optional_import
 from datamatrix.io._files import atomic_target, column_class, unique_names
 
 
 def _openpyxl():
-    try:
-        import openpyxl
-    except ImportError as exc:
-        raise ImportError('reading and writing .xlsx files needs the package openpyxl '
-                          '(pip install openpyxl)') from exc
-    return openpyxl
+    return optional_import('openpyxl', 'reading and writing .xlsx files')
 
 
 def _cell_value(value: Any) -> Any:
@@ -90,9 +86,9 @@ def readxlsx(path: str | os.PathLike, default_col_type: Any = MixedColumn,
     header = header + [None] * (width - len(header))
     for index, name in enumerate(header[:width]):
         if name is None or name == '':
-            from openpyxl.utils import get_column_letter
+            utils = optional_import('openpyxl.utils', 'readxlsx')
             raise ValueError(f'{path!r}: the column name in cell '
-                             f'{get_column_letter(index + 1)}1 is empty')
+                             f'{utils.get_column_letter(index + 1)}1 is empty')
     names = unique_names([text_form(name) for name in header[:width]])
     dm = DataMatrix(length=len(data), default_col_type=col_type)
     for index, name in enumerate(names):

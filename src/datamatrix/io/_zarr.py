@@ -42,6 +42,7 @@ import numpy as np
 import datamatrix.io._jsonvalues as _jsonvalues
 from datamatrix._table.columns import BaseColumn, FloatColumn, IntColumn, MixedColumn
 from datamatrix._engine.config import cfg
+from datamatrix._optional import optional_import
 from datamatrix._table.datamatrix import DataMatrix
 from datamatrix._engine.lazystore import LazyStore
 from datamatrix._engine.memory import manager
@@ -67,16 +68,7 @@ _WRITERS = max(1, min(4, os.cpu_count() or 1))
 
 def _zarr():
     """The zarr module (v3 or newer), or ImportError naming the package."""
-    try:
-        import zarr
-    except ImportError as exc:
-        raise ImportError("writezarr and readzarr require the optional package 'zarr' "
-                          "(version 3 or newer); install it with: pip install zarr"
-                          ) from exc
-    if int(zarr.__version__.split('.')[0]) < 3:
-        raise ImportError(f"writezarr and readzarr require zarr 3 or newer; version "
-                          f"{zarr.__version__} is installed (pip install -U zarr)")
-    return zarr
+    return optional_import('zarr', 'writezarr and readzarr', min_version='3')
 
 
 def _json_text(value: Any) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from datamatrix._optional import optional_import
 from datamatrix._table import keys as _keys
 from datamatrix._engine import stream as _stream
 from datamatrix._table.columns import BaseColumn, FloatColumn, MixedColumn
@@ -202,10 +203,7 @@ def pivot_table(dm: DataMatrix, values: Any, index: Any, columns: Any, *args: An
     ImportError
         If pandas is not installed.
     """
-    try:
-        import pandas
-    except ImportError as exc:
-        raise ImportError('pivot_table requires the pandas package') from exc
+    pandas = optional_import('pandas', 'pivot_table')
     from datamatrix.convert import from_pandas, to_pandas
 
     def names(arg: Any, what: str) -> str | list:
