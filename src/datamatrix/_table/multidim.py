@@ -157,6 +157,15 @@ class _MultiDimensionalColumn(BaseColumn):
             manager.touch(store)
         return store.array
 
+    @property
+    def _seq(self) -> np.ndarray:
+        """The column's array, writable: the name datamatrix 1.0 clients write through.
+
+        ``col._seq[rows] = values`` writes cells in place (client packages such as
+        ``eeg_eyetracking_parser`` do this). New code should assign ``col[rows] =``.
+        """
+        return self._use_for_write()
+
     def _use_for_write(self, everything: bool = False) -> np.ndarray:
         """The array for writing (``everything``: all values will be overwritten)."""
         store = self._store
@@ -408,12 +417,11 @@ class _MultiDimensionalColumn(BaseColumn):
                 if averaged:
                     result = np.nanmean(result, axis=tuple(a - 1 for a in averaged))
             else:
-                kept_shape = select(array[:0]).shape[1:]
-                kept_shape = tuple(s for axis, s in enumerate(kept_shape, start=1)
-                                   if axis not in averaged)
+                # the selected cell shape: nanmean itself removes the averaged axes
+                selected_shape = select(array[:0]).shape[1:]
                 result = _stream.nanmean(
                     (select(block) for _, _, block in _stream.blocks_of(array)),
-                    kept_shape, averaged)
+                    selected_shape, averaged)
             result = np.squeeze(result, axis=drop) if drop else result
             if result.ndim == 0:
                 return float(result)
@@ -729,7 +737,17 @@ class _MultiDimensionalColumn(BaseColumn):
 
 
 class _SeriesColumn(_MultiDimensionalColumn):
-    """A 2-D multidimensional column: one signal (trace) per row."""
+    """A 2-D multidimensional column: one signal (trace) per row.
+
+    Like in datamatrix 1.0, ``_SeriesColumn(dm, depth=n)`` makes an unattached
+    column for ``dm`` (client packages do this); ``dm.x = SeriesColumn(n)`` is
+    the usual way.
+    """
+
+    def __init__(self, datamatrix, depth: int | None = None, shape: Any = None,
+                 **kwargs: Any) -> None:
+        super().__init__(datamatrix, shape=(depth,) if depth is not None else shape,
+                         **kwargs)
 
 
 def _rows(array: np.ndarray, positions: np.ndarray) -> np.ndarray:
