@@ -1,7 +1,7 @@
 """The one way to import an optional package: :func:`optional_import`.
 
 Heavy or optional libraries (scipy, pandas, openpyxl, xarray, Dask, zarr, tqdm,
-matplotlib, MNE) are imported inside the functions that need them, always through
+matplotlib, MNE, nibabel) are imported inside the functions that need them, always through
 this module, so a missing package is reported the same way everywhere: an
 ``ImportError`` that names the function that needs it and the ``pip`` extra of
 datamatrix that installs it (``pip install "datamatrix[scipy]"``).
@@ -26,6 +26,7 @@ EXTRAS: dict[str, tuple[str, str | None]] = {
     'tqdm': ('tqdm', 'progress'),
     'matplotlib': ('matplotlib', 'plot'),
     'mne': ('mne', 'mne'),
+    'nibabel': ('nibabel', 'nifti'),
 }
 """Top-level module -> (its pip name, the datamatrix extra that installs it)."""
 

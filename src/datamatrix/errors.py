@@ -48,8 +48,12 @@ class BinFormatError(DataMatrixError, ValueError):
     """A binary file that is not ours, is corrupt, truncated or of a newer version."""
 
 
+class SettingWarning(UserWarning):
+    """A setting in the environment or ``pyproject.toml`` that was ignored."""
+
+
 __all__ = [
     'DataMatrixError', 'ColumnNotFoundError', 'InvalidKeyError', 'InvalidValueError',
     'LengthMismatchError', 'ShapeMismatchError', 'NotASubsetError', 'MemoryBudgetError',
-    'BinFormatError',
+    'BinFormatError', 'SettingWarning',
 ]

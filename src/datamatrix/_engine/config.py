@@ -17,6 +17,8 @@ import re
 import warnings
 from typing import Any, Callable, NamedTuple
 
+from datamatrix import errors as _errors
+
 logger = logging.getLogger('datamatrix')
 
 _UNITS = {
@@ -225,8 +227,8 @@ for _setting in [
 del _setting
 
 
-class SettingWarning(UserWarning):
-    """A value in the environment or ``pyproject.toml`` that was ignored."""
+SettingWarning = _errors.SettingWarning
+"""A value in the environment or ``pyproject.toml`` that was ignored."""
 
 
 def _suggest(name: str) -> str:

@@ -28,20 +28,14 @@ from typing import Any
 
 import numpy as np
 
+from datamatrix._optional import optional_import
 from datamatrix._table import keys as _keys
 from datamatrix._table.columns import BaseColumn
 from datamatrix.errors import InvalidValueError
 
-_INSTALL = 'pip install "datamatrix[nifti]"'
-
 
 def _nibabel():
-    try:
-        import nibabel
-    except ImportError as exc:
-        raise ImportError(f'NiftiColumn needs the optional package nibabel; install it '
-                          f'with `{_INSTALL}` (or `pip install nibabel`)') from exc
-    return nibabel
+    return optional_import('nibabel', 'NiftiColumn')
 
 
 def _is_image(value: Any) -> bool:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
+from datamatrix._optional import optional_import
 from datamatrix._table.columns import BaseColumn
 from datamatrix._table.multidim import _MultiDimensionalColumn
 from datamatrix.colors.tango import blue, gray
@@ -184,11 +185,7 @@ def regplot(dm: DataMatrix, x: Any, y: Any, annotate: Any = None, symbol: str = 
     ValueError
         With fewer than two usable rows.
     """
-    try:
-        from scipy.stats import linregress
-    except ImportError as exc:
-        raise ImportError('plot.regplot needs scipy; install it with `pip install '
-                          'scipy` (or datamatrix[scipy])') from exc
+    linregress = optional_import('scipy.stats', 'plot.regplot').linregress
     xs, ys = _numbers(dm, x, 'x'), _numbers(dm, y, 'y')
     usable = np.isfinite(xs) & np.isfinite(ys)
     if usable.sum() < 2:
