@@ -656,6 +656,7 @@ def test_write_into_read_only_folder(folder, monkeypatch):
             def refuse(*args, **kwargs):
                 raise PermissionError(errno.EACCES, 'Permission denied')
             monkeypatch.setattr(_files.tempfile, 'mkstemp', refuse)
+            monkeypatch.setattr(_files, '_unnamed_files', False)  # no O_TMPFILE either
         with pytest.raises(PermissionError, match='folder'):
             io.writebin(DataMatrix(a=[2]), path)
         with pytest.raises(PermissionError):

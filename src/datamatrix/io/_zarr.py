@@ -52,6 +52,7 @@ from datamatrix._engine.storage import release_pages
 from datamatrix.errors import BinFormatError, InvalidValueError
 from datamatrix.io._binary import (_MD_DTYPES, _TYPES, _cells, _check, _column_entries, _dims,
                       _new_from_header)
+from datamatrix.io._files import sweep_stale, temp_suffix, written
 
 FORMAT_NAME = 'datamatrix-zarr'
 FORMAT_VERSION = 1
@@ -201,11 +202,12 @@ def _atomic_folder(path: str, overwrite: bool):
                                   f'store (nor an empty folder); it is not replaced, '
                                   f'even with overwrite=True', path)
     os.makedirs(folder, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=f'.{name}.', suffix=f'.tmp-{os.getpid()}', dir=folder)
+    sweep_stale(folder)  # what a killed writezarr or writebin left in this folder
+    tmp = tempfile.mkdtemp(prefix=f'.{name}.', suffix=temp_suffix(), dir=folder)
     try:
         yield tmp
         if os.path.lexists(path):
-            old = tempfile.mkdtemp(prefix=f'.{name}.', suffix=f'.old-{os.getpid()}',
+            old = tempfile.mkdtemp(prefix=f'.{name}.', suffix=temp_suffix('old'),
                                    dir=folder)
             os.rmdir(old)
             os.rename(path, old)
@@ -220,6 +222,7 @@ def _atomic_folder(path: str, overwrite: bool):
     except BaseException:
         _remove_eventually(tmp)
         raise
+    written(folder)
 
 
 def _remove_eventually(folder: str) -> None:
