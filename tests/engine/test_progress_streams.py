@@ -218,3 +218,26 @@ def test_tqdm_is_not_imported_with_datamatrix():
     out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == 'False'
+
+
+def test_a_tqdm_that_cannot_make_a_bar_falls_back_to_text(monkeypatch, capsys):
+    """tqdm's notebook bar without ipywidgets raises at creation: work goes on."""
+    class NoWidgets:
+        def __init__(self, **kwargs):
+            raise ImportError('IProgress not found. Please update jupyter and ipywidgets.')
+
+    auto = types.ModuleType('tqdm.auto')
+    auto.tqdm = NoWidgets
+    monkeypatch.setitem(sys.modules, 'tqdm.auto', auto)
+    saved = cfg.progress, cfg.progress_min_bytes, cfg.save_chunk_size
+    cfg.progress, cfg.progress_min_bytes, cfg.save_chunk_size = True, 4096, CHUNK
+    try:
+        dm = series_dm()
+        capsys.readouterr()
+        total = dm.s.sum
+    finally:
+        cfg.progress, cfg.progress_min_bytes, cfg.save_chunk_size = saved
+    np.testing.assert_array_equal(total, np.arange(ROWS * DEPTH, dtype=float)
+                                  .reshape(ROWS, DEPTH).sum(axis=0))
+    err = capsys.readouterr().err
+    assert err.startswith('\rsum:') and '100%' in err and not prog._local.active

@@ -174,12 +174,16 @@ class _TqdmBar(_NoBar):
 
 
 def _bar(total_bytes: int, desc: str) -> _NoBar:
-    """A visible bar: ``tqdm.auto`` if installed, else the built-in text bar."""
+    """A visible bar: ``tqdm.auto`` if installed, else the built-in text bar.
+
+    The text bar is also used when tqdm cannot make a bar, e.g. its notebook bar in
+    a Jupyter without ipywidgets ("IProgress not found"): a bar never stops work.
+    """
     try:
         tqdm = optional_import('tqdm.auto', 'progress bars').tqdm
-    except ImportError:
+        return _TqdmBar(tqdm, total_bytes, desc)
+    except Exception:
         return _TextBar(total_bytes, desc)
-    return _TqdmBar(tqdm, total_bytes, desc)
 
 
 def progress(total_bytes: int, desc: str) -> _NoBar:
