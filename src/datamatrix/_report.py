@@ -188,16 +188,14 @@ def _datamatrix_labels(frame: Any) -> dict[int, str]:
     return {key: ' = '.join(names) for key, names in labels.items()}
 
 
-def _owners(columns: list, labels: dict[int, str]) -> str:
-    """The DataMatrix objects that hold any of ``columns``, by label."""
+def _owners(columns: list, tables: dict[int, list], labels: dict[int, str]) -> str:
+    """The DataMatrix objects that hold any of ``columns`` (``tables``: by column id)."""
     owners: list[str] = []
     for col in columns:
-        dm = getattr(col, '_datamatrix', None)
-        if dm is None or not any(held is col for held in dm._cols.values()):
-            continue  # a result bound to a DataMatrix but not assigned to it
-        label = labels.get(id(dm), f'DataMatrix 0x{id(dm):x}')
-        if label not in owners:
-            owners.append(label)
+        for dm in tables.get(id(col), []):  # also shallow copies sharing the column
+            label = labels.get(id(dm), f'DataMatrix 0x{id(dm):x}')
+            if label not in owners:
+                owners.append(label)
     return ', '.join(owners)
 
 
@@ -235,16 +233,24 @@ def memory_report() -> MemoryReport:
     +--------+--------+----------+---------+---------+-----------------+
     1 multidimensional arrays; resident 15.6 KiB (...); budget 8.0 GiB (0 % used)
     """
+    from datamatrix._table.datamatrix import DataMatrix
     from datamatrix._table.multidim import _MultiDimensionalColumn, _SeriesColumn
     gc.collect()  # deleted DataMatrix objects are reference cycles: not live columns
     labels = _datamatrix_labels(sys._getframe(1))
     stores = manager.stores()
     holders: dict[int, list] = {id(store): [] for store in stores}
+    tables: dict[int, list] = {}  # id(column) -> the DataMatrix objects holding it
     for obj in gc.get_objects():
         if isinstance(obj, _MultiDimensionalColumn):
             store = obj.__dict__.get('_store')
             if store is not None and id(store) in holders:
                 holders[id(store)].append(obj)
+        elif isinstance(obj, DataMatrix):
+            for col in getattr(obj, '_cols', {}).values():  # {}: one being built
+                if isinstance(col, _MultiDimensionalColumn):
+                    owners = tables.setdefault(id(col), [])
+                    if not any(dm is obj for dm in owners):
+                        owners.append(obj)
     pinned_below = cfg.always_load_max_size
     entries = []
     pinned = 0
@@ -262,7 +268,7 @@ def memory_report() -> MemoryReport:
             isinstance(columns[0], _SeriesColumn) else 'multidimensional'
         entries.append(ReportEntry(_names(columns), kind, tuple(store.shape),
                                    str(store.dtype), int(store.nbytes), state,
-                                   _owners(columns, labels)))
+                                   _owners(columns, tables, labels)))
     return MemoryReport(entries, cfg.memory_limit, manager.resident, pinned,
                         pinned_below)
 

@@ -84,3 +84,13 @@ def test_no_warning_when_the_budget_applies(tables, settings):
     settings.always_load_max_size = 0  # nothing pinned: nothing to warn about
     settings.memory_limit = 100
     assert memory_report().warnings == []
+
+
+def test_shallow_copies_sharing_a_column_are_all_named(tables):
+    import copy
+    global owner_alias
+    owner_alias = copy.copy(owner_dm)  # shares the column objects, and their store
+    report = memory_report()
+    original = max(entries(report, 'owner_s'), key=lambda e: e.shape[0])
+    assert original.datamatrix == 'owner_dm, owner_alias'
+    assert len(entries(report, 'owner_s')) == 2  # the original and owner_selection
