@@ -4,6 +4,7 @@ Every stream goes through one block loop (``storage.row_blocks``); these tests
 record the bars it opens (description, total, updates) by replacing the function
 that makes a visible bar, and check that tqdm is reached through ``tqdm.auto``.
 """
+import os
 import subprocess
 import sys
 import types
@@ -241,3 +242,14 @@ def test_a_tqdm_that_cannot_make_a_bar_falls_back_to_text(monkeypatch, capsys):
                                   .reshape(ROWS, DEPTH).sum(axis=0))
     err = capsys.readouterr().err
     assert err.startswith('\rsum:') and '100%' in err and not prog._local.active
+
+
+def test_pickle_files_show_bars(bars, tmp_path):
+    dm = series_dm()
+    bars.clear()
+    io.writepickle(dm, tmp_path / 'x.pkl')
+    back = io.readpickle(tmp_path / 'x.pkl')
+    assert descs(bars)[0] == 'writepickle x.pkl' and descs(bars)[-1] == 'readpickle x.pkl'
+    read = bars[-1]
+    assert sum(read.updates) == read.total == os.path.getsize(tmp_path / 'x.pkl')
+    np.testing.assert_array_equal(back.s, dm.s)
