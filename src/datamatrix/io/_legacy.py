@@ -78,7 +78,7 @@ from .._stream import blocks_of, new_store
 from ..errors import BinFormatError
 
 _MAX_NDIM = 32
-_READ_BLOCK = 1 << 20
+_READ_BLOCK = 1 << 16
 _DTYPE_KINDS = 'biufcUS'
 _CELL_TYPES = (str, int, float, type(None))
 
@@ -140,7 +140,6 @@ class _Marker:
 
 _NDARRAY = _Marker('numpy.ndarray')
 _OBJECT = _Marker('builtins.object')
-_ARRAY_TYPE = _Marker('array.array')
 
 
 class _DType:
@@ -256,9 +255,24 @@ _MACHINE_FORMATS = {0: 'u1', 1: 'i1', 2: '<u2', 3: '>u2', 4: '<i2', 5: '>i2', 6:
                     13: '>i8', 14: '<f4', 15: '>f4', 16: '<f8', 17: '>f8'}
 
 
+_TYPECODES = {'b': 'i1', 'B': 'u1', 'h': 'i2', 'H': 'u2', 'i': 'i4', 'I': 'u4', 'l': 'i8',
+              'L': 'u8', 'q': 'i8', 'Q': 'u8', 'f': 'f4', 'd': 'f8'}
+
+
+def _array_array(typecode: Any, items: Any = ()) -> np.ndarray:
+    """``array.array(typecode, list)`` (protocols 0-2), as a 1-D numpy array."""
+    if typecode not in _TYPECODES or not isinstance(items, (list, tuple)) or \
+            not all(type(item) in (int, float) for item in items):
+        raise _refuse('invalid array.array data')
+    try:
+        return np.array(items, dtype=_TYPECODES[typecode])
+    except OverflowError:
+        raise _refuse('invalid array.array data') from None
+
+
 def _array_reconstructor(cls: Any, typecode: Any, mformat: Any, items: Any) -> np.ndarray:
     """``array.array`` data (the reference's row ids), as a 1-D numpy array."""
-    if cls is not _ARRAY_TYPE or not isinstance(typecode, str) or \
+    if cls is not _array_array or not isinstance(typecode, str) or \
             mformat not in _MACHINE_FORMATS or not isinstance(items, bytes):
         raise _refuse('invalid array.array data')
     dtype = np.dtype(_MACHINE_FORMATS[mformat])
@@ -335,6 +349,7 @@ def _allowed() -> dict[tuple[str, str], Any]:
     for module in ('builtins', '__builtin__'):
         for name, value in _BUILTINS.items():
             table[(module, name)] = value
+    table[('__builtin__', 'xrange')] = range  # range, as protocols 0-2 name it
     table[('collections', 'OrderedDict')] = _checked(__import__('collections').OrderedDict)
     for module in ('copyreg', 'copy_reg'):
         table[(module, '_reconstructor')] = _reconstructor
@@ -346,7 +361,7 @@ def _allowed() -> dict[tuple[str, str], Any]:
     table[('numpy', 'dtype')] = _DType
     table[('numpy', 'ndarray')] = _NDARRAY
     table[('array', '_array_reconstructor')] = _array_reconstructor
-    table[('array', 'array')] = _ARRAY_TYPE
+    table[('array', 'array')] = _array_array
     return table
 
 
@@ -408,7 +423,13 @@ def unpickle(data: bytes) -> Any:
         For a global outside the allow-list (the message names it), or any
         malformed, truncated or inconsistent pickle.
     """
-    return _Builder().resolve(_load_raw(data))
+    raw = _load_raw(data)
+    try:
+        return _Builder().resolve(raw)
+    except pickle.UnpicklingError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - building from hostile state
+        raise _refuse(f'invalid DataMatrix pickle ({type(exc).__name__}: {exc})') from None
 
 
 def _load_raw(data: bytes) -> Any:
@@ -732,9 +753,4 @@ def read_pickle(path: str | os.PathLike) -> Any:
     """The object in a pickle file, through the allow-list (see :func:`unpickle`)."""
     with open(os.fspath(path), 'rb') as fh:
         data = fh.read()
-    try:
-        return unpickle(data)
-    except pickle.UnpicklingError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - building from hostile state
-        raise _refuse(f'invalid DataMatrix pickle ({type(exc).__name__}: {exc})') from None
+    return unpickle(data)
