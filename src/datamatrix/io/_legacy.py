@@ -57,6 +57,7 @@ in memory and comes back offloaded.
 """
 from __future__ import annotations
 
+import collections
 import io
 import math
 import os
@@ -222,6 +223,8 @@ class _PendingArray:
         if len(state) == 5:
             state = state[1:]
         shape, dtype, fortran, data = state
+        if isinstance(data, str):  # a Python 2 pickle, read with encoding='latin1'
+            data = data.encode('latin-1')
         if type(fortran) is not bool:
             raise _refuse('invalid array state')
         self.array = _array_from_bytes(data, _dtype_of(dtype), _shape_of(shape), fortran)
@@ -350,7 +353,7 @@ def _allowed() -> dict[tuple[str, str], Any]:
         for name, value in _BUILTINS.items():
             table[(module, name)] = value
     table[('__builtin__', 'xrange')] = range  # range, as protocols 0-2 name it
-    table[('collections', 'OrderedDict')] = _checked(__import__('collections').OrderedDict)
+    table[('collections', 'OrderedDict')] = _checked(collections.OrderedDict)
     for module in ('copyreg', 'copy_reg'):
         table[(module, '_reconstructor')] = _reconstructor
     table[('_codecs', 'encode')] = _codecs_encode
@@ -435,7 +438,7 @@ def unpickle(data: bytes) -> Any:
 def _load_raw(data: bytes) -> Any:
     try:
         _prescan(data)
-        return _SafeUnpickler(io.BytesIO(data)).load()
+        return _SafeUnpickler(io.BytesIO(data), encoding='latin1').load()
     except pickle.UnpicklingError:
         raise
     except RecursionError:
