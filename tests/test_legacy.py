@@ -378,16 +378,29 @@ _EVIL_RAW['frombuffer too small'] = _raw(  # 10**9 floats asked from 0 bytes
     b'X\x01\x00\x00\x00Ct', b'R.')
 
 
+_EVIL_MESSAGES = {
+    'list(range(huge))': 'only allowed on a container', 'OrderedDict(range)': 'container',
+    'dtype object': 'unsupported dtype', 'frombuffer too small': 'does not fit shape',
+    'reconstruct os.system': r'os\.system', 'DataMatrix with args': 'with arguments',
+    'BUILD twice': 'given twice', 'reconstructor of list': 'only allowed for datamatrix',
+    'codecs other encoding': 'latin-1', 'huge bytearray': r'expected \d+ bytes',
+    'huge bytes': r'expected \d+ bytes', 'huge memo index': 'memo index',
+    'persistent id': 'PERSID', 'extension registry': 'EXT1',
+    'out-of-band buffer': 'NEXT_BUFFER', 'no STOP': '',
+}
+
+
+@pytest.mark.timeout(60)
 @pytest.mark.parametrize('name', sorted(_EVIL_RAW))
 def test_evil_opcodes_are_refused(tmp_path, name):
     """REDUCE/NEWOBJ/BUILD abuse of allowed names and huge allocations: clean refusals."""
     data = _EVIL_RAW[name]
     path = tmp_path / 'evil.pkl'
     path.write_bytes(data)
-    with pytest.raises(pickle.UnpicklingError):
+    with pytest.raises(pickle.UnpicklingError, match=_EVIL_MESSAGES[name]):
         io.readpickle(path)
     dm_path = _write_dm(tmp_path / 'evil.dm', data)
-    with pytest.raises(BinFormatError):
+    with pytest.raises(BinFormatError, match=_EVIL_MESSAGES[name]):
         io.readbin(dm_path)
 
 
@@ -501,6 +514,7 @@ def _mutated(draw):
     return bytes(data)
 
 
+@pytest.mark.timeout(120)
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_mutated())
 def test_fuzzed_pickles_fail_cleanly(data):
@@ -515,6 +529,7 @@ def test_fuzzed_pickles_fail_cleanly(data):
             setattr(cfg, name, value)
 
 
+@pytest.mark.timeout(120)
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_mutated())
 def test_fuzzed_dm_files_fail_cleanly(data):
@@ -607,3 +622,23 @@ def test_files_written_by_datamatrix_1_0(reference, budget):
     empty = io.readbin(reference / 'empty.dm')
     assert empty.shape == (0, 2) and empty.metadata == {'k': [1, 'x']}
     assert type(empty.x) is IntColumn and empty.s.depth == 3
+
+
+class Custom:
+    """A class of the user's own, which only a trusted read may instantiate."""
+
+    def __init__(self, value):
+        self.value = value
+
+
+def test_other_classes_need_trust(tmp_path):
+    """A DataMatrix whose metadata holds a user's object is refused, naming the class.
+
+    With ``trusted=True`` the same file loads, object and all.
+    """
+    dm = DataMatrix(a=[1, 2], metadata={'obj': Custom(3)})
+    io.writepickle(dm, tmp_path / 'custom.pkl')
+    with pytest.raises(pickle.UnpicklingError, match=r'test_legacy\.Custom.*trusted=True'):
+        io.readpickle(tmp_path / 'custom.pkl')
+    back = io.readpickle(tmp_path / 'custom.pkl', trusted=True)
+    assert back.metadata['obj'].value == 3 and list(back.a) == [1, 2]

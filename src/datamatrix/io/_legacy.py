@@ -35,10 +35,11 @@ module runs:
   ``builtins.getattr``, ...) raises an error that names it, before anything
   is called.
 
-A C unpickler allocates the buffer of a length-prefixed item (``BINBYTES8``,
-``BYTEARRAY8``, ``BINUNICODE8``) *before* reading it, and grows its memo to
-any index that ``LONG_BINPUT`` names: a 20-byte pickle could ask for
-terabytes. So the pickle is first read into memory (as much as the file
+The C unpickler grows (and zero-fills) its memo up to any index that
+``LONG_BINPUT`` names: the 11-byte pickle ``80 02 4b 01 72 ff ff ff 3f 2e``
+makes a plain :func:`pickle.load` take 16 GB and 50 s. It may also allocate
+the buffer of a length-prefixed item (``BINBYTES8``, ``BYTEARRAY8``) before
+reading it. So the pickle is first read into memory (as much as the file
 really holds) and walked once with :func:`pickletools.genops`, which reads
 items without pre-allocating and rejects truncated ones; that pass also
 refuses memo indices that no pickler writes, out-of-band buffers, persistent
