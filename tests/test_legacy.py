@@ -386,7 +386,7 @@ _EVIL_MESSAGES = {
     'codecs other encoding': 'latin-1', 'huge bytearray': r'expected \d+ bytes',
     'huge bytes': r'expected \d+ bytes', 'huge memo index': 'memo index',
     'persistent id': 'PERSID', 'extension registry': 'EXT1',
-    'out-of-band buffer': 'NEXT_BUFFER', 'no STOP': '',
+    'out-of-band buffer': 'NEXT_BUFFER', 'no STOP': 'STOP',
 }
 
 

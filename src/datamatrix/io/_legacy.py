@@ -65,6 +65,7 @@ import os
 import pickle
 import pickletools
 import tarfile
+import warnings
 import zlib
 from typing import Any, BinaryIO, Callable
 
@@ -397,6 +398,12 @@ _FORBIDDEN_OPS = {'PERSID', 'BINPERSID', 'EXT1', 'EXT2', 'EXT4', 'NEXT_BUFFER',
 
 def _prescan(data: bytes) -> None:
     """Walk the opcodes once: no pre-allocation of lengths the data does not hold."""
+    with warnings.catch_warnings():  # pickletools warns about odd escapes in STRING
+        warnings.simplefilter('ignore', DeprecationWarning)
+        _prescan_ops(data)
+
+
+def _prescan_ops(data: bytes) -> None:
     puts = 0
     stopped = False
     for opcode, arg, _ in pickletools.genops(data):
