@@ -7,7 +7,8 @@ Function                               Format
 :func:`readxlsx` / :func:`writexlsx`   Excel workbooks (needs ``openpyxl``)
 :func:`readbin` / :func:`writebin`     our binary format (``docs/format.md``): fast,
                                        lazy, safe for files from any source
-:func:`readpickle` / :func:`writepickle`  Python pickle: **only for trusted files**
+:func:`readpickle` / :func:`writepickle`  Python pickle: safe by default (an allow-list;
+                                       also reads datamatrix 1.0 pickles)
 =====================================  ==============================================
 
 Every writer creates missing folders and writes to a temporary file that is
