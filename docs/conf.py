@@ -34,6 +34,7 @@ myst_heading_anchors = 3
 autosummary_generate = False
 autodoc_default_options = {'members': True, 'member-order': 'bysource'}
 autodoc_typehints = 'none'
+autodoc_preserve_defaults = True
 autodoc_mock_imports = []
 
 # numpydoc
