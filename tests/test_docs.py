@@ -91,6 +91,23 @@ def test_every_page_is_checked():
     assert python_blocks((ROOT / 'README.md').read_text(encoding='utf-8'))
 
 
+# architecture.md is being rewritten by its owner; drop it from this set once it is.
+_SPEC_EXEMPT = {'architecture.md'}
+
+
+def test_pages_do_not_cite_the_specification():
+    """Users do not have the project's specification: no page may point them to it."""
+    cited = re.compile(r'\bSPEC\b|(?i:\bspec\.md\b|\bsection \d+(\.\d+)+)')
+    offenders = []
+    for page in PAGES + [ROOT / 'SECURITY.md']:
+        if page.name in _SPEC_EXEMPT:
+            continue
+        for number, line in enumerate(page.read_text(encoding='utf-8').splitlines(), 1):
+            if cited.search(line):
+                offenders.append(f'{page.name}:{number}: {line.strip()}')
+    assert not offenders, '\n'.join(offenders)
+
+
 @pytest.fixture
 def page_environment(tmp_path, monkeypatch):
     """A temporary working directory, a small budget, settings restored afterwards."""
