@@ -108,6 +108,13 @@ def test_pages_do_not_cite_the_specification():
     assert not offenders, '\n'.join(offenders)
 
 
+def _importable(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
 @pytest.fixture
 def page_environment(tmp_path, monkeypatch):
     """A temporary working directory, a small budget, settings restored afterwards."""
@@ -133,14 +140,14 @@ def test_page_examples_run(page, page_environment):
     text = page.read_text(encoding='utf-8')
     namespace = {'__name__': '__docs__'}
     skipped = []
+    ran = 0
     for line, code, marker in python_blocks(text):
         where = f'{page.name}:{line}'
         compiled = compile(code, where, 'exec')
         if marker == 'skip':
             continue
         if marker is not None:  # 'requires a b'
-            missing = [name for name in marker.split()[1:]
-                       if importlib.util.find_spec(name) is None]
+            missing = [name for name in marker.split()[1:] if not _importable(name)]
             if missing:
                 skipped.append(f'{where} (needs {", ".join(missing)})')
                 continue
@@ -148,9 +155,10 @@ def test_page_examples_run(page, page_environment):
             exec(compiled, namespace)
         except Exception as exc:
             raise AssertionError(f'the example at {where} fails: {exc!r}') from exc
+        ran += 1
     namespace.clear()
     if skipped:
-        pytest.skip('examples not run: ' + '; '.join(skipped))
+        pytest.skip(f'{ran} examples ran; not run: ' + '; '.join(skipped))
 
 
 def test_docs_build_without_warnings(tmp_path):
