@@ -426,7 +426,7 @@ def _feed(h: Any, obj: Any) -> None:
         h.update(b'}')
         return
     if isinstance(obj, (set, frozenset)):
-        # beyond the spec: str() of a set depends on hash randomisation
+        # str() of a set depends on hash randomisation
         digests = []
         for item in obj:
             sub = hashlib.md5()
@@ -453,7 +453,7 @@ def _feed(h: Any, obj: Any) -> None:
             _feed(h, obj.item())
             return
     if _is_column(obj):
-        # beyond the spec: str() of a long column is abbreviated, so key the values
+        # str() of a long column is abbreviated, so key the values
         h.update(f'column:{type(obj).__name__}:'.encode())
         _feed(h, list(obj))
         h.update(b';')

@@ -1,4 +1,4 @@
-"""Functions for multidimensional columns (SPEC 9): per-row reductions and flattening.
+"""Functions for multidimensional columns: per-row reductions and flattening.
 
 Every function streams over the rows of a column in blocks (:mod:`datamatrix._engine.stream`),
 so it works in bounded memory on offloaded columns; the per-block work is done by the

@@ -1,4 +1,4 @@
-"""Names of the reference's ``datamatrix.py3compat`` module (SPEC 14.1).
+"""Names of the reference's ``datamatrix.py3compat`` module.
 
 Client packages such as ``eyelinkparser`` start with
 ``from datamatrix.py3compat import *``; this module gives them exactly the names

@@ -1,4 +1,4 @@
-"""Functions for series columns: one signal ("trace") per row (SPEC 8).
+"""Functions for series columns: one signal ("trace") per row.
 
 All functions take 2-D multidimensional columns (a ``SeriesColumn``, or a
 ``MultiDimensionalColumn`` with one cell dimension). The *mapping* functions
@@ -180,7 +180,7 @@ def _per_row(values: Any, n: int, name: str) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------------------
-# Windows, shifting and alignment (SPEC 8.1)
+# Windows, shifting and alignment
 # --------------------------------------------------------------------------------------
 
 def window(series: Column, start: int | None = 0, end: int | None = None) -> Column:
@@ -490,7 +490,7 @@ def normalize_time(dataseries: Column, timeseries: Column) -> _SeriesColumn:
 
 
 # --------------------------------------------------------------------------------------
-# Mapping (per-trace) functions (SPEC 8.2)
+# Mapping (per-trace) functions
 # --------------------------------------------------------------------------------------
 
 def smooth(series: Any, winlen: int = 11, wintype: str = 'hanning') -> Any:
@@ -661,7 +661,7 @@ def last_occurrence(series: Column, value: Any, equal: bool = True) -> FloatColu
 
 
 # --------------------------------------------------------------------------------------
-# Per-trace functions of the reference, used by client packages (SPEC 14.1)
+# Per-trace functions of the reference, used by client packages
 # --------------------------------------------------------------------------------------
 
 def _one_trace(a: Any, name: str) -> np.ndarray:

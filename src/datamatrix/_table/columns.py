@@ -1,4 +1,4 @@
-"""Column types: what the values of a column mean (SPEC 3).
+"""Column types: what the values of a column mean.
 
 :class:`BaseColumn` holds what every column shares: the DataMatrix it is bound
 to, the ids of the rows it holds, metadata, selection by comparison and the
@@ -111,7 +111,7 @@ class BaseColumn:
         return names[0] if len(names) == 1 else names
 
     def _bind(self, column: 'BaseColumn', rowid: np.ndarray) -> 'BaseColumn':
-        """Bind a result column as SPEC 3.1 says and return it."""
+        """Bind a result column to the DataMatrix of this column and return it."""
         if len(rowid) == len(self._datamatrix):
             column._datamatrix = self._datamatrix
             column._rowid = rowid
@@ -210,7 +210,7 @@ class BaseColumn:
         return True
 
     def _compare(self, op: str, other: Any):
-        """Rows for which ``cell OP other`` holds, as a DataMatrix (SPEC 3.4)."""
+        """Rows for which ``cell OP other`` holds, as a DataMatrix."""
         mask = self._compare_mask(op, other)
         return self._datamatrix._select_ids(self._rowid[np.asarray(mask, dtype=bool)])
 
@@ -436,7 +436,7 @@ class MixedColumn(BaseColumn):
         values = self._operand_values(other)
         result = []
         for cell, value in zip(self._seq, values):
-            value = convert_mixed(value)  # the operand follows SPEC 3.8 first: '2' is 2
+            value = convert_mixed(value)  # converted as a MixedColumn cell first: '2' is 2
             a, b = (value, cell) if reflected else (cell, value)
             if _is_number(a) and _is_number(b):
                 number = fnc(a, b)  # a float result stays a float: 20 * .5 is 10.0

@@ -54,7 +54,7 @@ def _column_name(column: BaseColumn) -> str:
 # -- keep_only ------------------------------------------------------------------------
 
 def keep_only(dm: RowSet, *cols: Any) -> RowSet:
-    """A copy of ``dm`` (same family) with only the given columns (SPEC 7.5).
+    """A copy of ``dm`` (same family) with only the given columns.
 
     Parameters
     ----------
@@ -225,7 +225,7 @@ def _best_type(values: list) -> type:
 
 
 def auto_type(dm: RowSet) -> RowSet:
-    """A new DataMatrix where MixedColumns get the best-fitting type (SPEC 7.1).
+    """A new DataMatrix where MixedColumns get the best-fitting type.
 
     A MixedColumn becomes an IntColumn if every value is an int, else a
     FloatColumn if every value is a number (NaN and INF included), else it

@@ -1,4 +1,4 @@
-"""The table: :class:`DataMatrix` and its :class:`Row` view (SPEC 2).
+"""The table: :class:`DataMatrix` and its :class:`Row` view.
 
 A DataMatrix holds named columns (insertion-ordered), the ids of its rows and a
 *family id* shared with every DataMatrix derived from it by row selection.
@@ -113,7 +113,7 @@ class _Columns(dict):
 
 
 class DataMatrix(RowSet):
-    """A table of named columns, one row per trial (SPEC 2).
+    """A table of named columns, one row per trial.
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""Multidimensional columns: one array cell per row (SPEC 4).
+"""Multidimensional columns: one array cell per row.
 
 The values live in an :class:`~datamatrix._engine.storage.ArrayStore` that the memory
 manager may move between RAM and a spill file; every access goes through
@@ -440,7 +440,7 @@ class _MultiDimensionalColumn(BaseColumn):
         return self._row_result(store, axes)
 
     def _row_result(self, store, axes: list) -> BaseColumn:
-        """Case 4 of SPEC 4.3: a column for a multi-row selection."""
+        """A column for a multi-row selection of several cells."""
         rows = axes[0][1]
         rowid = self._rowid[rows]
         cell_dims = []
@@ -517,7 +517,7 @@ class _MultiDimensionalColumn(BaseColumn):
             self._write(axes, self._value_array(value), legacy=True)
 
     def _write(self, axes: list, value: np.ndarray, legacy: bool) -> None:
-        """Write ``value`` into the region that ``axes`` address (SPEC 4.5)."""
+        """Write ``value`` into the region that ``axes`` address."""
         array = self._store.array
         row_kind, rows = axes[0]
         positions = _keys.as_positions(rows, len(array)) if row_kind != 'single' \
@@ -636,7 +636,7 @@ class _MultiDimensionalColumn(BaseColumn):
         return self._bind(self._with_store(store), self._rowid)
 
     def _map(self, fnc: Callable) -> BaseColumn:
-        """``col @ fnc`` (SPEC 4.8): the first result's type decides the column type."""
+        """``col @ fnc``: the first result's type decides the column type."""
         n = len(self)
         if n == 0:
             return self._bind(self._with_store(
@@ -661,7 +661,7 @@ class _MultiDimensionalColumn(BaseColumn):
         return self._bind(column, self._rowid)
 
     # -- descriptives over rows -----------------------------------------------------------
-    # Not a "use" (SPEC 5.1 lists indexing, writes, arithmetic and mapping): they stream
+    # Not a "use" (indexing, writes, arithmetic and mapping are): they stream
     # over the array where it is, so they never load or evict anything.
     def _reduce(self, fnc: Callable, *args: Any) -> CallableArray:
         return _callable(fnc(self._store, self._cell_shape, *args))

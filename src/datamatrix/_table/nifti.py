@@ -1,4 +1,4 @@
-"""``NiftiColumn``: a column of NIfTI brain images (SPEC 14.1, optional ``nibabel``).
+"""``NiftiColumn``: a column of NIfTI brain images (optional ``nibabel``).
 
 Each cell holds a ``nibabel`` image object, a path to an image file, or ``None``
 (the default, an empty cell). Paths are stored as given and the file is loaded

@@ -1,4 +1,4 @@
-"""Conversions to and from pandas, JSON, MNE, xarray and dask (SPEC 10, 12).
+"""Conversions to and from pandas, JSON, MNE, xarray and dask.
 
 Every optional package is imported inside the function that needs it, so
 ``import datamatrix.convert`` stays cheap; a missing package raises

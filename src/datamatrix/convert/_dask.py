@@ -17,7 +17,7 @@ from datamatrix.convert._common import (_checked_int64, _columns, _md_class, _md
                                         _mixed_values, _require)
 
 
-# -- dask (SPEC 12) ---------------------------------------------------------------------
+# -- dask -------------------------------------------------------------------------------
 
 class _StoreReader:
     """Array-like over an MD column's store for ``dask.array.from_array``.

@@ -16,7 +16,7 @@ from datamatrix.convert._common import (_columns, _md_column, _md_dtype, _mixed_
                                         _TYPE_NAMES, type_name)
 
 
-# -- JSON (SPEC 10.2) -------------------------------------------------------------------
+# -- JSON -------------------------------------------------------------------------------
 
 def _json_default(value: Any) -> Any:
     if isinstance(value, np.generic):
@@ -158,7 +158,7 @@ def from_json(s: str) -> DataMatrix:
     return dm
 
 
-# -- metadata as JSON (SPEC 6.4 rules), for xarray attributes ---------------------------
+# -- metadata as JSON, as writebin stores it, for xarray attributes -------------------
 
 def _encode_metadata(value: Any) -> Any:
     """A JSON-ready form of ``value``; raises TypeError for what cannot be stored."""
@@ -190,7 +190,7 @@ def _decode_metadata(obj: dict) -> Any:
 
 
 def metadata_to_json(value: Any, where: str) -> str:
-    """Metadata as a JSON string (SPEC 6.4 rules): unsupported objects → ``null``.
+    """Metadata as a JSON string, as ``writebin`` stores it: unsupported objects → ``null``.
 
     ``None``, bools, numbers (NaN/INF included), strings, lists, tuples, dicts
     with string keys, numpy arrays and scalars are kept; anything else is

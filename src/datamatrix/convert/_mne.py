@@ -11,7 +11,7 @@ from datamatrix.errors import InvalidValueError, LengthMismatchError
 from datamatrix.convert._common import _require, _md_column
 
 
-# -- MNE (SPEC 10.3) --------------------------------------------------------------------
+# -- MNE --------------------------------------------------------------------------------
 
 def _mne_rows(obj: Any, n_epochs: int) -> np.ndarray:
     """The DataMatrix row of each epoch: its metadata index (positions if none)."""

@@ -16,7 +16,7 @@ from datamatrix.convert._common import (_checked_int64, _md_blocks, _md_class, _
                                         _mixed_values, _require)
 
 
-# -- pandas (SPEC 10.1) ------------------------------------------------------------------
+# -- pandas ------------------------------------------------------------------------------
 
 def to_pandas(obj: Any):
     """Convert a DataMatrix to a ``pandas.DataFrame``, or a column to a ``pandas.Series``.
@@ -90,7 +90,7 @@ def _ndarray_cells(values: np.ndarray) -> bool:
 
 
 def _column_from_pandas(dm: DataMatrix, series, name: str) -> BaseColumn:
-    """One column of ``dm`` from a pandas Series (SPEC 10.1 type mapping)."""
+    """One column of ``dm`` from a pandas Series (the type mapping of ``from_pandas``)."""
     pd = _require('pandas')
     api = pd.api.types
     dtype = series.dtype

@@ -16,7 +16,7 @@ from datamatrix.convert._common import (_checked_int64, _columns, _first_name, _
 from datamatrix.convert._json import metadata_to_json, metadata_from_json
 
 
-# -- xarray (SPEC 12) -------------------------------------------------------------------
+# -- xarray -----------------------------------------------------------------------------
 
 def _cell_dim_names(name: str | None, column: _MultiDimensionalColumn) -> list[str]:
     prefix = 'col' if name is None else name

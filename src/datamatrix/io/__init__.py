@@ -1,4 +1,4 @@
-"""Reading and writing DataMatrix objects (SPEC 6).
+"""Reading and writing DataMatrix objects.
 
 =====================================  ==============================================
 Function                               Format

@@ -1,4 +1,4 @@
-"""Our binary format: :func:`writebin` and :func:`readbin` (SPEC 6.4, ``docs/format.md``).
+"""Our binary format: :func:`writebin` and :func:`readbin` (``docs/format.md``).
 
 A file is a ZIP archive whose members are all *stored* (uncompressed):
 

@@ -1,4 +1,4 @@
-"""Excel files: :func:`readxlsx` and :func:`writexlsx` (SPEC 6.3), with openpyxl."""
+"""Excel files: :func:`readxlsx` and :func:`writexlsx`, with openpyxl."""
 from __future__ import annotations
 
 import math

@@ -1,4 +1,4 @@
-"""Pickle files: :func:`writepickle` and :func:`readpickle` (SPEC 6.5).
+"""Pickle files: :func:`writepickle` and :func:`readpickle`.
 
 .. warning::
    Loading a pickle can run arbitrary code. Only call :func:`readpickle` on

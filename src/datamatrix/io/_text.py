@@ -1,4 +1,4 @@
-"""CSV files: :func:`readtxt` and :func:`writetxt` (SPEC 6.1, 6.2)."""
+"""CSV files: :func:`readtxt` and :func:`writetxt`."""
 from __future__ import annotations
 
 import csv

@@ -1,4 +1,4 @@
-"""DataMatrix objects as zarr stores: :func:`writezarr` and :func:`readzarr` (SPEC 12).
+"""DataMatrix objects as zarr stores: :func:`writezarr` and :func:`readzarr`.
 
 A store is one zarr (v3) group per DataMatrix with one row-chunked array per
 column; the group attribute ``datamatrix`` describes everything else (see
@@ -252,8 +252,8 @@ def writezarr(dm: DataMatrix, path: str | os.PathLike, chunk_rows: int | None = 
     column names, order and aliases, types, shapes with named dimensions,
     ``defaultnan``, float32 cells, every value exactly (MixedColumn values keep
     their Python types), row ids, ``sorted``, ``default_col_type`` and
-    metadata (SPEC 6.4 rules). Offloaded and zarr-backed columns are streamed
-    block by block of about ``cfg.save_chunk_size`` bytes (whole chunks), so
+    metadata (as :func:`writebin` stores it). Offloaded and zarr-backed columns are
+    streamed block by block of about ``cfg.save_chunk_size`` bytes (whole chunks), so
     memory use stays bounded. The store is written to a hidden temporary folder
     next to ``path`` and renamed into place when complete; on error nothing is
     left behind and an existing store is untouched.

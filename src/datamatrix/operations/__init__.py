@@ -1,4 +1,4 @@
-"""Operations on whole DataMatrix objects and columns (SPEC 7).
+"""Operations on whole DataMatrix objects and columns.
 
 Row selections (``sort``, ``shuffle``, ``random_sample``, ``split``,
 ``weight``) compute positions and let :meth:`DataMatrix._select_positions`
@@ -26,7 +26,7 @@ __all__ = ['auto_type', 'bin_split', 'fullfactorial', 'group', 'keep_only',
 
 
 def stack(*dms: Any) -> DataMatrix:
-    """Vertical concatenation of DataMatrix objects (SPEC 7.12).
+    """Vertical concatenation of DataMatrix objects.
 
     Parameters
     ----------

@@ -20,7 +20,7 @@ from datamatrix.operations._split import _value_key
 # -- weight, group, fullfactorial, auto_type ---------------------------------------------
 
 def weight(col: BaseColumn) -> DataMatrix:
-    """Repeat each row of ``col.dm`` ``col[i]`` times, in order (SPEC 7.14).
+    """Repeat each row of ``col.dm`` ``col[i]`` times, in order.
 
     Returns
     -------
@@ -61,7 +61,7 @@ def _group_series(values: list, groups: list, depth: int) -> tuple[np.ndarray, i
 
 
 def group(dm: DataMatrix, by: Any) -> DataMatrix:
-    """One row per combination of the values of ``by`` (SPEC 7.4).
+    """One row per combination of the values of ``by``.
 
     Parameters
     ----------
@@ -136,7 +136,7 @@ def group(dm: DataMatrix, by: Any) -> DataMatrix:
 
 
 def fullfactorial(dm: DataMatrix, ignore: Any = '') -> DataMatrix:
-    """All combinations of the levels of every column (SPEC 7.3).
+    """All combinations of the levels of every column.
 
     Each column is a factor whose levels are its cells that differ from
     ``ignore`` (converted like a MixedColumn value, so ``1.0`` ignores ``1``;
@@ -179,7 +179,7 @@ def fullfactorial(dm: DataMatrix, ignore: Any = '') -> DataMatrix:
 
 def pivot_table(dm: DataMatrix, values: Any, index: Any, columns: Any, *args: Any,
                 **kwargs: Any) -> DataMatrix:
-    """A pivot table computed by ``pandas.pivot_table`` (SPEC 7.6; needs pandas).
+    """A pivot table computed by ``pandas.pivot_table`` (needs pandas).
 
     Parameters
     ----------

@@ -17,7 +17,7 @@ from datamatrix.operations._common import _is_nan
 # -- sorting ----------------------------------------------------------------------------
 
 def _mixed_sort_key(value: Any) -> tuple:
-    """-INF, numbers, INF, strings (code points), None, NaN (SPEC 7.13)."""
+    """-INF, numbers, INF, strings (code points), None, NaN."""
     if value is None:
         return (4, 0)
     if isinstance(value, str):
@@ -54,7 +54,7 @@ def _by_column(obj: Any, by: Any) -> BaseColumn:
 
 
 def sort(obj: DataMatrix | BaseColumn, by: Any = None) -> DataMatrix | BaseColumn:
-    """Sort the rows of a DataMatrix, or the values of a column (SPEC 7.13).
+    """Sort the rows of a DataMatrix, or the values of a column.
 
     Parameters
     ----------
@@ -101,7 +101,7 @@ def _reordered(col: BaseColumn, positions: np.ndarray) -> BaseColumn:
 
 
 def shuffle(obj: DataMatrix | BaseColumn) -> DataMatrix | BaseColumn:
-    """Random order of rows (DataMatrix, same family) or values (column) (SPEC 7.9).
+    """Random order of rows (DataMatrix, same family) or values (column).
 
     A shuffled column keeps the original row ids, so ``dm.a = shuffle(dm.a)``
     shuffles only that column. Uses :mod:`random`, so ``random.seed`` applies.
@@ -117,7 +117,7 @@ def shuffle(obj: DataMatrix | BaseColumn) -> DataMatrix | BaseColumn:
 
 
 def random_sample(obj: DataMatrix | BaseColumn, k: int) -> DataMatrix | BaseColumn:
-    """``k`` distinct random rows (DataMatrix) or cells (column) (SPEC 7.7).
+    """``k`` distinct random rows (DataMatrix) or cells (column).
 
     Returns
     -------

@@ -137,7 +137,7 @@ def _split_columns(cols: list) -> Iterator[tuple]:
 
 
 def split(col: BaseColumn, *values: Any) -> Iterator:
-    """Split the DataMatrix of ``col`` by the values of ``col`` (SPEC 7.11).
+    """Split the DataMatrix of ``col`` by the values of ``col``.
 
     Parameters
     ----------
@@ -192,7 +192,7 @@ def tuple_split(col: BaseColumn, *values: Any) -> Iterator:
 
 
 def bin_split(col: BaseColumn, bins: int) -> Iterator[DataMatrix]:
-    """Sort ``col.dm`` by ``col`` and yield ``bins`` consecutive slices (SPEC 7.2).
+    """Sort ``col.dm`` by ``col`` and yield ``bins`` consecutive slices.
 
     Bin ``i`` holds positions ``int(n*i/bins)`` to ``int(n*(i+1)/bins)``; so 4
     rows in 3 bins give sizes 1, 1, 2.

@@ -55,7 +55,7 @@ def _replace_array(array: np.ndarray, pairs: list) -> np.ndarray:
 
 
 def replace(col: BaseColumn, mappings: dict = {}) -> BaseColumn:
-    """A copy of ``col`` with cells equal to a key replaced by its value (SPEC 7.8).
+    """A copy of ``col`` with cells equal to a key replaced by its value.
 
     All pairs apply at once to the original values, so ``{1: 2, 2: 3}`` turns 1
     into 2 and 2 into 3. A NaN key matches NaN cells. New values follow the
@@ -111,7 +111,7 @@ def replace(col: BaseColumn, mappings: dict = {}) -> BaseColumn:
 
 
 def z(col: BaseColumn) -> BaseColumn:
-    """Standardised scores (SPEC 7.15).
+    """Standardised scores.
 
     A 1-D column gives a FloatColumn ``(x - mean) / std`` (ddof=1, as
     ``col.std``); non-numeric cells give NaN, and a std of 0 or NaN makes
@@ -156,7 +156,7 @@ def z(col: BaseColumn) -> BaseColumn:
 
 
 def shuffle_horiz(*obj: Any) -> DataMatrix:
-    """Permute, independently per row, the values among some columns (SPEC 7.10).
+    """Permute, independently per row, the values among some columns.
 
     Parameters
     ----------

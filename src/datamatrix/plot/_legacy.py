@@ -1,4 +1,4 @@
-"""The reference's plotting helpers, re-exported by :mod:`datamatrix.plot` (SPEC 14.1).
+"""The reference's plotting helpers, re-exported by :mod:`datamatrix.plot`.
 
 ``new`` opens a figure, ``save`` writes it to a folder, ``threshold`` shades the
 samples where a threshold series (``series.threshold``) is set, and ``regplot``
