@@ -1,0 +1,88 @@
+"""Setup of the doctests in ``src/datamatrix`` (collected by ``--doctest-modules``).
+
+This file lives in ``src/``, next to the package rather than inside it, for two
+reasons: it is not installed with datamatrix (setuptools packages only
+``src/datamatrix``), and pytest applies it only to what is collected below
+``src/``, that is the doctests; the unit tests under ``tests/`` keep their own
+``tests/conftest.py`` and see nothing of this one.
+
+Every example runs with:
+
+* ``np`` (numpy) and ``DataMatrix`` in its namespace; everything else an example
+  uses, it imports itself, as a user would;
+* a fresh, empty working directory, so examples that write files
+  (``io.writetxt(dm, 'trials.csv')``) leave nothing behind;
+* a small memory budget (``cfg.memory_limit = '64MB'``) with spill files in a
+  temporary folder, no progress bars, and every setting of ``cfg`` restored
+  afterwards (also those the example changes itself);
+* matplotlib's non-interactive ``Agg`` backend, and every figure closed after
+  the example;
+* a skip, not a failure, when an optional package the example needs is not
+  installed (the ``test`` extra installs them all, so in CI they all run).
+"""
+import copy
+import os
+import re
+import sys
+
+import numpy as np
+import pytest
+
+os.environ.setdefault('MPLBACKEND', 'Agg')  # before any example imports matplotlib
+
+# Optional packages by the (dotted) name of the documented object: the examples of
+# these objects need the package even when they do not import it themselves.
+_NEEDS = {
+    'datamatrix.convert._pandas': 'pandas',
+    'datamatrix.convert._xarray': 'xarray',
+    'datamatrix.convert._dask': 'dask',
+    'datamatrix.convert._mne': 'mne',
+    'datamatrix.io._excel': 'openpyxl',
+    'datamatrix.io._zarr': 'zarr',
+    'datamatrix._table.nifti': 'nibabel',
+    'datamatrix.plot': 'matplotlib',
+    'datamatrix.series.smooth': 'scipy',
+    'datamatrix.series.filter_': 'scipy',
+    'datamatrix.operations._group.pivot_table': 'pandas',
+}
+# ... and by what the example imports
+_IMPORTS = re.compile(r'^\s*(?:import|from)\s+(pandas|scipy|xarray|dask|zarr|mne|nibabel|'
+                      r'matplotlib|openpyxl)\b', re.MULTILINE)
+
+
+def _needed_packages(item) -> set:
+    name = item.dtest.name
+    needed = {package for prefix, package in _NEEDS.items() if name.startswith(prefix)}
+    source = '\n'.join(example.source for example in item.dtest.examples)
+    needed.update(_IMPORTS.findall(source))
+    return needed
+
+
+@pytest.fixture(autouse=True)
+def _doctest_environment(request, doctest_namespace, tmp_path, monkeypatch):
+    """Namespace, working directory, settings and packages of one example (see above)."""
+    from datamatrix import DataMatrix, cfg
+
+    if hasattr(request.node, 'dtest'):
+        for package in sorted(_needed_packages(request.node)):
+            pytest.importorskip(package)
+    doctest_namespace['np'] = np
+    doctest_namespace['DataMatrix'] = DataMatrix
+    work = tmp_path / 'work'
+    spill = tmp_path / 'spill'
+    work.mkdir()
+    spill.mkdir()
+    saved = copy.deepcopy(vars(cfg))
+    monkeypatch.chdir(work)
+    cfg.tmp_dir = str(spill)
+    cfg.memory_limit = '64MB'
+    cfg.progress = False
+    try:
+        yield
+    finally:
+        # restore the instance attributes as they were: settings the example assigned
+        # disappear again and the class defaults show through
+        vars(cfg).clear()
+        vars(cfg).update(saved)
+        if 'matplotlib.pyplot' in sys.modules:
+            sys.modules['matplotlib.pyplot'].close('all')
