@@ -286,8 +286,14 @@ def writebin(dm: DataMatrix, path: str | os.PathLike) -> None:
 
     Examples
     --------
-    >>> writebin(dm, 'data.dm')  # doctest: +SKIP
-    >>> dm = readbin('data.dm')  # doctest: +SKIP
+    >>> from datamatrix import io, MultiDimensionalColumn
+    >>> dm = DataMatrix(condition=['a', 'b'])
+    >>> dm.erp = MultiDimensionalColumn(shape=(('Fz', 'Cz'), 4))
+    >>> dm.erp = np.arange(16.).reshape(2, 2, 4)
+    >>> io.writebin(dm, 'erp.dm')
+    >>> copy = io.readbin('erp.dm')
+    >>> copy.equals(dm), copy.erp.index_names
+    (True, [['Fz', 'Cz'], [0, 1, 2, 3]])
     """
     if not isinstance(dm, DataMatrix):
         raise TypeError(f'writebin needs a DataMatrix, not {type(dm).__name__}')
@@ -569,6 +575,20 @@ def readbin(path: str | os.PathLike, verify: bool = False) -> DataMatrix:
         (a ``ValueError``) if the file is not ours, is truncated or corrupt, was
         written by a newer format version, or is a legacy pickle-based ``.dm``
         file (refused because unpickling can run code).
+
+    Examples
+    --------
+    >>> from datamatrix import io, SeriesColumn
+    >>> dm = DataMatrix(length=2)
+    >>> dm.pupil = SeriesColumn(depth=1000)
+    >>> dm.pupil = 1
+    >>> dm.pupil.loaded = False
+    >>> io.writebin(dm, 'pupil.dm')
+    >>> copy = io.readbin('pupil.dm')
+    >>> copy.pupil.loaded
+    False
+    >>> print(copy.pupil.mean[:3])
+    [1. 1. 1.]
     """
     path = os.fspath(path)
     with open(path, 'rb') as fh:

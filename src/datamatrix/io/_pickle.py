@@ -28,6 +28,14 @@ def writepickle(dm: Any, path: str | os.PathLike, protocol: int = -1) -> None:
         The file to write; missing folders are created.
     protocol : int
         The pickle protocol; ``-1`` is the highest.
+
+    Examples
+    --------
+    >>> from datamatrix import io
+    >>> dm = DataMatrix(rt=[500, 600])
+    >>> io.writepickle(dm, 'trials.pkl')
+    >>> io.readpickle('trials.pkl').equals(dm)
+    True
     """
     with atomic_target(path) as fh:
         pickle.dump(dm, fh, protocol=protocol)
@@ -48,6 +56,18 @@ def readpickle(path: str | os.PathLike) -> Any:
     -------
     object
         Usually a DataMatrix, with a fresh family id.
+
+    Examples
+    --------
+    >>> from datamatrix import io
+    >>> io.writepickle(DataMatrix(rt=[500, 600]), 'trials.pkl')
+    >>> print(io.readpickle('trials.pkl'))
+    +---+-----+
+    | # |  rt |
+    +---+-----+
+    | 0 | 500 |
+    | 1 | 600 |
+    +---+-----+
     """
     with open(os.fspath(path), 'rb') as fh:
         return pickle.load(fh)

@@ -287,8 +287,14 @@ def writezarr(dm: DataMatrix, path: str | os.PathLike, chunk_rows: int | None = 
 
     Examples
     --------
-    >>> io.writezarr(dm, 'data.zarr')              # doctest: +SKIP
-    >>> dm = io.readzarr('data.zarr')              # doctest: +SKIP
+    >>> from datamatrix import io, SeriesColumn
+    >>> dm = DataMatrix(rt=[500, 600, 700])
+    >>> dm.pupil = SeriesColumn(depth=4)
+    >>> dm.pupil = np.arange(12.).reshape(3, 4)
+    >>> io.writezarr(dm, 'trials.zarr', chunk_rows=2)
+    >>> import zarr
+    >>> zarr.open_group('trials.zarr', mode='r')['pupil'].chunks
+    (2, 4)
     """
     if not isinstance(dm, DataMatrix):
         raise TypeError(f'writezarr needs a DataMatrix, not {type(dm).__name__}')
@@ -431,6 +437,22 @@ def readzarr(path: str | os.PathLike) -> DataMatrix:
         the description, or was written by a newer format version.
     ImportError
         If zarr (3 or newer) is not installed.
+
+    Examples
+    --------
+    >>> from datamatrix import io, SeriesColumn
+    >>> dm = DataMatrix(rt=[500, 600])
+    >>> dm.pupil = SeriesColumn(depth=3)
+    >>> dm.pupil = [[1, 2, 3], [4, 5, 6]]
+    >>> io.writezarr(dm, 'trials.zarr')
+    >>> copy = io.readzarr('trials.zarr')
+    >>> copy.pupil.loaded
+    False
+    >>> print(copy.pupil)
+    col[[1. 2. 3.]
+     [4. 5. 6.]]
+    >>> copy.equals(dm)
+    True
     """
     zarr = _zarr()
     path = os.path.abspath(os.fspath(path))
