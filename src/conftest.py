@@ -8,8 +8,11 @@ reasons: it is not installed with datamatrix (setuptools packages only
 
 Every example runs with:
 
-* ``np`` (numpy) and ``DataMatrix`` in its namespace; everything else an example
-  uses, it imports itself, as a user would;
+* ``np`` (numpy) and ``DataMatrix`` in its namespace; the examples of the public
+  API (what the public modules export, listed in ``_PUBLIC_MODULES``) see nothing
+  else, not even the globals of the module that defines them, so they import
+  everything they use from a public module, as a user would (examples of private
+  helpers keep their module's globals);
 * a fresh, empty working directory, so examples that write files
   (``io.writetxt(dm, 'trials.csv')``) leave nothing behind;
 * a small memory budget (``cfg.memory_limit = '64MB'``) with spill files in a
@@ -45,9 +48,40 @@ _NEEDS = {
     'datamatrix.series.filter_': 'scipy',
     'datamatrix.operations._group.pivot_table': 'pandas',
 }
+_PUBLIC_MODULES = ('datamatrix', 'datamatrix.io', 'datamatrix.operations',
+                   'datamatrix.series', 'datamatrix.multidimensional',
+                   'datamatrix.functional', 'datamatrix.convert', 'datamatrix.plot',
+                   'datamatrix.colors', 'datamatrix.colors.tango', 'datamatrix.errors',
+                   'datamatrix.py3compat')
 # ... and by what the example imports
 _IMPORTS = re.compile(r'^\s*(?:import|from)\s+(pandas|scipy|xarray|dask|zarr|mne|nibabel|'
                       r'matplotlib|openpyxl)\b', re.MULTILINE)
+
+
+def _public_ids() -> set:
+    import importlib
+    ids = set()
+    for module_name in _PUBLIC_MODULES:
+        module = importlib.import_module(module_name)
+        names = getattr(module, '__all__', None) or [
+            name for name in vars(module) if not name.startswith('_')]
+        ids.update(id(getattr(module, name)) for name in names)
+    return ids
+
+
+def _documents_public_api(dtest) -> bool:
+    """Whether ``dtest`` documents a public module or something one exports."""
+    module_name = dtest.globs.get('__name__', '')
+    rest = dtest.name[len(module_name):].lstrip('.')
+    if not rest:
+        return module_name in _PUBLIC_MODULES
+    global _PUBLIC_IDS
+    if _PUBLIC_IDS is None:
+        _PUBLIC_IDS = _public_ids()
+    return id(dtest.globs.get(rest.split('.')[0])) in _PUBLIC_IDS
+
+
+_PUBLIC_IDS = None
 
 
 def _needed_packages(item) -> set:
@@ -66,6 +100,11 @@ def _doctest_environment(request, doctest_namespace, tmp_path, monkeypatch):
     if hasattr(request.node, 'dtest'):
         for package in sorted(_needed_packages(request.node)):
             pytest.importorskip(package)
+        dtest = request.node.dtest
+        if _documents_public_api(dtest):
+            name = dtest.globs.get('__name__')
+            dtest.globs.clear()  # not the module's globals: only public names
+            dtest.globs['__name__'] = name
     doctest_namespace['np'] = np
     doctest_namespace['DataMatrix'] = DataMatrix
     work = tmp_path / 'work'

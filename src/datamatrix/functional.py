@@ -109,6 +109,7 @@ def curry(fnc: Callable) -> Callable:
 
     Examples
     --------
+    >>> from datamatrix.functional import curry
     >>> @curry
     ... def add(a, b, c):
     ...     return a + b + c
@@ -561,6 +562,7 @@ class memoize:
 
     Examples
     --------
+    >>> from datamatrix.functional import memoize
     >>> @memoize
     ... def square(x):
     ...     return x ** 2

@@ -77,6 +77,7 @@ def keep_only(dm: RowSet, *cols: Any) -> RowSet:
 
     Examples
     --------
+    >>> from datamatrix.operations import keep_only
     >>> from datamatrix import DataMatrix
     >>> dm = DataMatrix(a=[1], b=[2], c=[3])
     >>> keep_only(dm, dm.c, 'a').column_names
@@ -237,6 +238,7 @@ def auto_type(dm: RowSet) -> RowSet:
 
     Examples
     --------
+    >>> from datamatrix.operations import auto_type
     >>> from datamatrix import DataMatrix
     >>> dm = auto_type(DataMatrix(a=[1, 2.0], b=[1, 1.5], c=[1, 'x']))
     >>> [type(col).__name__ for _, col in dm.columns]

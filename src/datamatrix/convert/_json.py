@@ -69,6 +69,7 @@ def to_json(dm: DataMatrix) -> str:
 
     Examples
     --------
+    >>> from datamatrix.convert import to_json
     >>> from datamatrix import DataMatrix
     >>> to_json(DataMatrix(a=[1, 'x']))
     '{"rowid": [0, 1], "columns": {"a": ["MixedColumn", [1, "x"]]}}'

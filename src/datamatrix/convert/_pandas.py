@@ -41,6 +41,7 @@ def to_pandas(obj: Any):
 
     Examples
     --------
+    >>> from datamatrix.convert import to_pandas
     >>> from datamatrix import DataMatrix
     >>> to_pandas(DataMatrix(a=[1, 2])).a.tolist()
     [1, 2]
@@ -148,6 +149,7 @@ def from_pandas(obj: Any) -> DataMatrix:
 
     Examples
     --------
+    >>> from datamatrix.convert import from_pandas
     >>> import pandas as pd
     >>> dm = from_pandas(pd.DataFrame({'a': [1, 2], 'b': ['x', 'y']}))
     >>> type(dm.a).__name__, dm.b[1]
@@ -190,6 +192,7 @@ def wrap_pandas(fnc: Callable) -> Callable:
 
     Examples
     --------
+    >>> from datamatrix.convert import wrap_pandas
     >>> import pandas as pd
     >>> pivot = wrap_pandas(pd.pivot_table)
     """

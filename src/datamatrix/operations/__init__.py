@@ -59,6 +59,7 @@ def stack(*dms: Any) -> DataMatrix:
 
     Examples
     --------
+    >>> from datamatrix.operations import stack
     >>> dm = stack(DataMatrix(a=[1, 2]), {'b': ['x']})
     >>> list(dm.a), list(dm.b)
     ([1, 2, ''], ['', '', 'x'])

@@ -87,6 +87,7 @@ def group(dm: DataMatrix, by: Any) -> DataMatrix:
 
     Examples
     --------
+    >>> from datamatrix.operations import group
     >>> dm = DataMatrix(c=['a', 'b', 'a'], x=[1, 2, 3])
     >>> g = group(dm, by=dm.c)
     >>> list(g.c), g.x.shape
@@ -150,6 +151,7 @@ def fullfactorial(dm: DataMatrix, ignore: Any = '') -> DataMatrix:
 
     Examples
     --------
+    >>> from datamatrix.operations import fullfactorial
     >>> dm = DataMatrix(a=['x', 'y', ''], b=[1, 2, 3])
     >>> ff = fullfactorial(dm)
     >>> list(ff.a), list(ff.b)

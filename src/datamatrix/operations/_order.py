@@ -79,6 +79,7 @@ def sort(obj: DataMatrix | BaseColumn, by: Any = None) -> DataMatrix | BaseColum
 
     Examples
     --------
+    >>> from datamatrix.operations import sort
     >>> dm = DataMatrix(a=[2, 'x', None, 1])
     >>> list(sort(dm, by='a').a)
     [1, 2, 'x', None]

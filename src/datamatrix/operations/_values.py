@@ -72,6 +72,7 @@ def replace(col: BaseColumn, mappings: dict = {}) -> BaseColumn:
 
     Examples
     --------
+    >>> from datamatrix.operations import replace
     >>> dm = DataMatrix(a=[1, 2, 3])
     >>> list(replace(dm.a, {1: 2, 2: 3}))
     [2, 3, 3]
