@@ -32,6 +32,19 @@ def weight(col: BaseColumn) -> DataMatrix:
     ------
     TypeError
         If a weight is not a non-negative int (floats such as ``1.0`` included).
+
+    Examples
+    --------
+    >>> from datamatrix.operations import weight
+    >>> dm = DataMatrix(condition=['a', 'b', 'c'], n=[2, 0, 1])
+    >>> print(weight(dm.n))
+    +---+-----------+---+
+    | # | condition | n |
+    +---+-----------+---+
+    | 0 |     a     | 2 |
+    | 1 |     a     | 2 |
+    | 2 |     c     | 1 |
+    +---+-----------+---+
     """
     if isinstance(col, _MultiDimensionalColumn) or not isinstance(col, BaseColumn):
         raise TypeError('weight expects an IntColumn or a MixedColumn of ints')
@@ -203,6 +216,18 @@ def pivot_table(dm: DataMatrix, values: Any, index: Any, columns: Any, *args: An
         For ``values``/``index``/``columns`` of other types.
     ImportError
         If pandas is not installed.
+
+    Examples
+    --------
+    >>> from datamatrix.operations import pivot_table
+    >>> dm = DataMatrix(subject=[1, 1, 2, 2], condition=['a', 'b', 'a', 'b'], rt=[500, 600, 520, 640])
+    >>> print(pivot_table(dm, values='rt', index='subject', columns='condition'))
+    +---+-------+-------+
+    | # |   a   |   b   |
+    +---+-------+-------+
+    | 0 | 500.0 | 600.0 |
+    | 1 | 520.0 | 640.0 |
+    +---+-------+-------+
     """
     try:
         import pandas

@@ -106,6 +106,25 @@ def shuffle(obj: DataMatrix | BaseColumn) -> DataMatrix | BaseColumn:
 
     A shuffled column keeps the original row ids, so ``dm.a = shuffle(dm.a)``
     shuffles only that column. Uses :mod:`random`, so ``random.seed`` applies.
+
+    Examples
+    --------
+    >>> import random
+    >>> from datamatrix.operations import shuffle
+    >>> random.seed(1)
+    >>> dm = DataMatrix(x=[1, 2, 3, 4])
+    >>> print(shuffle(dm))
+    +---+---+
+    | # | x |
+    +---+---+
+    | 3 | 4 |
+    | 0 | 1 |
+    | 2 | 3 |
+    | 1 | 2 |
+    +---+---+
+    >>> dm.x = shuffle(dm.x)
+    >>> print(dm.x)
+    col[4, 2, 1, 3]
     """
     positions = list(range(len(obj)))
     random.shuffle(positions)
@@ -130,6 +149,22 @@ def random_sample(obj: DataMatrix | BaseColumn, k: int) -> DataMatrix | BaseColu
     ------
     ValueError
         If ``k`` is negative or larger than ``len(obj)``.
+
+    Examples
+    --------
+    >>> import random
+    >>> from datamatrix.operations import random_sample
+    >>> random.seed(1)
+    >>> dm = DataMatrix(x=[1, 2, 3, 4])
+    >>> print(random_sample(dm, k=2))
+    +---+---+
+    | # | x |
+    +---+---+
+    | 1 | 2 |
+    | 2 | 3 |
+    +---+---+
+    >>> print(random_sample(dm.x, k=3))
+    col[1, 2, 4]
     """
     if not isinstance(obj, (DataMatrix, BaseColumn)):
         raise TypeError(f'cannot sample from a {type(obj).__name__}')

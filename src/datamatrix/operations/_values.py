@@ -119,6 +119,13 @@ def z(col: BaseColumn) -> BaseColumn:
     every score NaN. An MD column gives a copy standardised with the grand
     NaN-ignoring mean and standard deviation (ddof=0, reference quirk) of all
     its elements, computed block by block.
+
+    Examples
+    --------
+    >>> from datamatrix.operations import z
+    >>> dm = DataMatrix(x=[1, 2, 3, 'x'])
+    >>> print(z(dm.x))
+    col[-1.  0.  1. nan]
     """
     if isinstance(col, _MultiDimensionalColumn):
         array = col._use()
@@ -175,6 +182,20 @@ def shuffle_horiz(*obj: Any) -> DataMatrix:
     ValueError
         For no arguments, several DataMatrix objects, or columns of different
         DataMatrix objects.
+
+    Examples
+    --------
+    >>> import random
+    >>> from datamatrix.operations import shuffle_horiz
+    >>> random.seed(2)
+    >>> dm = DataMatrix(a=[1, 2], b=[10, 20], c=[100, 200])
+    >>> print(shuffle_horiz(dm.a, dm.b))
+    +---+----+---+-----+
+    | # | a  | b |  c  |
+    +---+----+---+-----+
+    | 0 | 10 | 1 | 100 |
+    | 1 | 20 | 2 | 200 |
+    +---+----+---+-----+
     """
     if len(obj) == 1 and isinstance(obj[0], DataMatrix):
         dm = obj[0]
