@@ -125,6 +125,20 @@ def from_json(s: str) -> DataMatrix:
     ValueError
         For JSON that does not describe a DataMatrix (unknown column types,
         data of the wrong length).
+
+    Examples
+    --------
+    >>> from datamatrix import SeriesColumn
+    >>> from datamatrix.convert import to_json, from_json
+    >>> dm = DataMatrix(rt=[500, 600], condition=['a', 'b'])
+    >>> dm.pupil = SeriesColumn(depth=2)
+    >>> dm.pupil = [[1, 2], [3, 4]]
+    >>> copy = from_json(to_json(dm))
+    >>> copy.equals(dm)
+    True
+    >>> print(copy.pupil)
+    col[[1. 2.]
+     [3. 4.]]
     """
     try:
         document = json.loads(s, object_hook=_decode_ndarray)
