@@ -2,6 +2,26 @@
 spill to disk on their own when memory runs low.
 
 This module only re-exports the public names; see ``docs/architecture.md``.
+
+Examples
+--------
+>>> from datamatrix import DataMatrix, SeriesColumn, NAN
+>>> dm = DataMatrix(length=3)
+>>> dm.condition = 'a', 'b', 'a'
+>>> dm.rt = 500, 620, NAN
+>>> dm.pupil = SeriesColumn(depth=4)
+>>> dm.pupil = np.arange(12.).reshape(3, 4)
+>>> print(dm.condition == 'a')
++---+-----------+-------------------+-----+
+| # | condition |       pupil       |  rt |
++---+-----------+-------------------+-----+
+| 0 |     a     |   [0. 1. 2. 3.]   | 500 |
+| 2 |     a     | [ 8.  9. 10. 11.] | nan |
++---+-----------+-------------------+-----+
+>>> dm.rt.mean
+560.0
+>>> print(dm.pupil[:, ...])
+col[1.5 5.5 9.5]
 """
 from datamatrix import errors
 from datamatrix._engine.config import cfg

@@ -6,6 +6,13 @@ Customary import::
 
 Heavy parts of the library (I/O, JSON conversion, stacking, numpy) are imported
 lazily, inside the functions that need them.
+
+Examples
+--------
+>>> from datamatrix import functional as fnc
+>>> dm = DataMatrix(rt=[500, 600, 700])
+>>> print(fnc.filter_(lambda rt: rt > 550, dm.rt))
+col[600, 700]
 """
 from __future__ import annotations
 

@@ -6,6 +6,26 @@ copy the columns, which streams multidimensional columns block by block
 (:func:`datamatrix._engine.stream.take_rows`); ``stack`` builds its multidimensional
 columns with :func:`datamatrix._engine.stream.build`. So all of them work, in bounded
 memory, on offloaded columns larger than the memory budget.
+
+Examples
+--------
+>>> from datamatrix import operations as ops
+>>> dm = DataMatrix(condition=['b', 'a', 'b'], rt=[600, 500, 700])
+>>> print(ops.sort(dm, by=dm.rt))
++---+-----------+-----+
+| # | condition |  rt |
++---+-----------+-----+
+| 1 |     a     | 500 |
+| 0 |     b     | 600 |
+| 2 |     b     | 700 |
++---+-----------+-----+
+>>> print(ops.group(dm, by=dm.condition))
++---+-----------+-------------+
+| # | condition |      rt     |
++---+-----------+-------------+
+| 0 |     b     | [600. 700.] |
+| 1 |     a     | [500.  nan] |
++---+-----------+-------------+
 """
 from __future__ import annotations
 
