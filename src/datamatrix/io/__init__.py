@@ -1,14 +1,15 @@
 """Reading and writing DataMatrix objects.
 
-=====================================  ==============================================
-Function                               Format
-=====================================  ==============================================
-:func:`readtxt` / :func:`writetxt`     CSV text (UTF-8)
-:func:`readxlsx` / :func:`writexlsx`   Excel workbooks (needs ``openpyxl``)
-:func:`readbin` / :func:`writebin`     our binary format (``docs/format.md``): fast,
-                                       lazy, safe for files from any source
-:func:`readpickle` / :func:`writepickle`  Python pickle: **only for trusted files**
-=====================================  ==============================================
+=========================================  ==============================================
+Function                                   Format
+=========================================  ==============================================
+:func:`readtxt` / :func:`writetxt`         CSV text (UTF-8)
+:func:`readxlsx` / :func:`writexlsx`       Excel workbooks (needs ``openpyxl``)
+:func:`readbin` / :func:`writebin`         our binary format (``docs/format.md``): fast,
+                                           lazy, safe for files from any source
+:func:`readpickle` / :func:`writepickle`   Python pickle: safe by default (an allow-list;
+                                           also reads datamatrix 1.0 pickles)
+=========================================  ==============================================
 
 Every writer creates missing folders and writes to a temporary file that is
 renamed into place, so an existing file is never left half-written. See
