@@ -1,10 +1,14 @@
-"""Setup of the doctests in ``src/datamatrix`` (collected by ``--doctest-modules``).
+"""Collection and setup of the doctests in ``src/datamatrix``.
 
 This file lives in ``src/``, next to the package rather than inside it, for two
 reasons: it is not installed with datamatrix (setuptools packages only
 ``src/datamatrix``), and pytest applies it only to what is collected below
 ``src/``, that is the doctests; the unit tests under ``tests/`` keep their own
-``tests/conftest.py`` and see nothing of this one.
+``tests/conftest.py`` and see nothing of this one. ``pytest`` (``testpaths`` in
+``pyproject.toml``) collects the examples of every module below ``src/`` through
+:func:`pytest_collect_file` here, which does what ``--doctest-modules`` does but
+for this folder only (that option would also import ``tests/conftest.py`` as a
+module named ``conftest``, clashing with this file).
 
 Every example runs with:
 
@@ -90,6 +94,15 @@ def _needed_packages(item) -> set:
     source = '\n'.join(example.source for example in item.dtest.examples)
     needed.update(_IMPORTS.findall(source))
     return needed
+
+
+def pytest_collect_file(file_path, parent):
+    """The doctests of every module below ``src/`` (as ``--doctest-modules`` would)."""
+    if file_path.suffix == '.py' and file_path.name != 'conftest.py' and \
+            not parent.config.getoption('doctestmodules'):
+        from _pytest.doctest import DoctestModule
+        return DoctestModule.from_parent(parent, path=file_path)
+    return None
 
 
 @pytest.fixture(autouse=True)
