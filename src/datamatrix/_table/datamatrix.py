@@ -129,10 +129,36 @@ class DataMatrix(RowSet):
 
     Examples
     --------
-    >>> from datamatrix import DataMatrix
+    >>> from datamatrix import DataMatrix, FloatColumn
     >>> dm = DataMatrix(a=[1, 2], b=['x', 'y'])
     >>> dm.a.sum
     3.0
+    >>> dm = DataMatrix(length=3)
+    >>> dm.condition = 'a', 'b', 'a'
+    >>> dm.rt = FloatColumn
+    >>> dm.rt = 500, 620, 580
+    >>> print(dm)
+    +---+-----------+-------+
+    | # | condition |   rt  |
+    +---+-----------+-------+
+    | 0 |     a     | 500.0 |
+    | 1 |     b     | 620.0 |
+    | 2 |     a     | 580.0 |
+    +---+-----------+-------+
+    >>> print((dm.condition == 'a').rt)
+    col[500. 580.]
+    >>> dm.rt.mean
+    566.6666666666666
+    >>> print(dm[1:])
+    +---+-----------+-------+
+    | # | condition |   rt  |
+    +---+-----------+-------+
+    | 1 |     b     | 620.0 |
+    | 2 |     a     | 580.0 |
+    +---+-----------+-------+
+    >>> dm = DataMatrix({'x': [1, 2], 'y': [3, 4]}, default_col_type=int)
+    >>> print(dm.x + dm.y)
+    col[4 6]
     """
 
     def __init__(self, length: Any = 0, default_col_type: Any = MixedColumn,

@@ -9,9 +9,13 @@ non-NaN values; :func:`heatmap` reads only the rows it shows.
 
 Examples
 --------
->>> from datamatrix import plot
->>> ax = plot.traces(dm, 'pupil', by='condition')        # doctest: +SKIP
->>> ax.figure.savefig('traces.png')                      # doctest: +SKIP
+>>> from datamatrix import SeriesColumn, plot
+>>> dm = DataMatrix(condition=['a', 'b'])
+>>> dm.pupil = SeriesColumn(depth=3)
+>>> dm.pupil = [[1, 2, 3], [4, 5, 6]]
+>>> ax = plot.traces(dm, 'pupil', by='condition', err=False)
+>>> [line.get_ydata().tolist() for line in ax.get_lines()]
+[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
 """
 from __future__ import annotations
 
