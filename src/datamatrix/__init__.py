@@ -22,6 +22,22 @@ Examples
 560.0
 >>> print(dm.pupil[:, ...])
 col[1.5 5.5 9.5]
+
+The settings are attributes of ``cfg``; sizes are numbers of bytes or strings such
+as ``'2GB'`` and ``'1.5GiB'``, and read back as ints. Under a budget of 100 KB, of
+two columns of 80 KB the most recently used one stays in memory:
+
+>>> from datamatrix import cfg
+>>> cfg.memory_limit = '1.5GiB'
+>>> cfg.memory_limit
+1610612736
+>>> cfg.always_load_max_size = 1000
+>>> cfg.memory_limit = '100KB'
+>>> dm = DataMatrix(length=100)
+>>> dm.a = SeriesColumn(depth=100)
+>>> dm.b = SeriesColumn(depth=100)
+>>> dm.a.loaded, dm.b.loaded
+(False, True)
 """
 from datamatrix import errors
 from datamatrix._engine.config import cfg

@@ -111,17 +111,6 @@ class Config:
     Attributes can be changed at any time and take effect at the next decision.
     ``memory_limit`` accepts sizes as :func:`parse_size` does and always reads
     back as an int.
-
-    Examples
-    --------
-    >>> from datamatrix import cfg
-    >>> cfg.memory_limit = '2GB'
-    >>> cfg.memory_limit
-    2000000000
-    >>> cfg.save_chunk_size = 64 * 2 ** 20
-    >>> cfg.progress = False
-    >>> cfg.always_load_max_size, cfg.never_load_min_size
-    (134217728, inf)
     """
 
     min_mem_free_rel: float = 0.5
@@ -147,22 +136,7 @@ class Config:
 
     @property
     def memory_limit(self) -> int:
-        """Byte budget for the resident data of multidimensional columns.
-
-        Examples
-        --------
-        >>> from datamatrix import cfg, SeriesColumn
-        >>> cfg.memory_limit = '1.5GiB'
-        >>> cfg.memory_limit
-        1610612736
-        >>> cfg.always_load_max_size = 1000
-        >>> cfg.memory_limit = '100KB'
-        >>> dm = DataMatrix(length=100)
-        >>> dm.a = SeriesColumn(depth=100)
-        >>> dm.b = SeriesColumn(depth=100)
-        >>> dm.a.loaded, dm.b.loaded
-        (False, True)
-        """
+        """Byte budget for the resident data of multidimensional columns."""
         if self._memory_limit is None:
             self._memory_limit = total_memory() // 2
         return self._memory_limit
