@@ -41,6 +41,9 @@ os.environ.setdefault('MPLBACKEND', 'Agg')  # before any example imports matplot
 # these objects need the package even when they do not import it themselves.
 _NEEDS = {
     'datamatrix.convert._pandas': 'pandas',
+    'datamatrix.convert._get': 'pandas',
+    'datamatrix.convert._drop_duplicates': 'pandas',
+    'datamatrix.convert._groupby': 'pandas',
     'datamatrix.convert._xarray': 'xarray',
     'datamatrix.convert._dask': 'dask',
     'datamatrix.convert._mne': 'mne',
@@ -50,16 +53,24 @@ _NEEDS = {
     'datamatrix.plot': 'matplotlib',
     'datamatrix.series.smooth': 'scipy',
     'datamatrix.series.filter_': 'scipy',
+    'datamatrix.series.blinkreconstruct': 'scipy',
+    'datamatrix._kernels.traces.smooth_block': 'scipy',
+    'datamatrix._kernels.traces.filter_block': 'scipy',
+    'datamatrix._kernels.blinks': 'scipy',
+    'datamatrix.plot._legacy.regplot': 'scipy',
     'datamatrix.operations._group.pivot_table': 'pandas',
 }
+# ... by the exact name (module docstrings)
+_NEEDS_EXACT = {'datamatrix.convert': 'pandas'}
+# ... and by what the example imports
+_IMPORTS = re.compile(r'^\s*(?:import|from)\s+(pandas|scipy|xarray|dask|zarr|mne|nibabel|'
+                      r'matplotlib|openpyxl)\b', re.MULTILINE)
+# The modules whose exported names are the public API
 _PUBLIC_MODULES = ('datamatrix', 'datamatrix.io', 'datamatrix.operations',
                    'datamatrix.series', 'datamatrix.multidimensional',
                    'datamatrix.functional', 'datamatrix.convert', 'datamatrix.plot',
                    'datamatrix.colors', 'datamatrix.colors.tango', 'datamatrix.errors',
                    'datamatrix.py3compat')
-# ... and by what the example imports
-_IMPORTS = re.compile(r'^\s*(?:import|from)\s+(pandas|scipy|xarray|dask|zarr|mne|nibabel|'
-                      r'matplotlib|openpyxl)\b', re.MULTILINE)
 
 
 def _public_ids() -> set:
@@ -91,6 +102,8 @@ _PUBLIC_IDS = None
 def _needed_packages(item) -> set:
     name = item.dtest.name
     needed = {package for prefix, package in _NEEDS.items() if name.startswith(prefix)}
+    if name in _NEEDS_EXACT:
+        needed.add(_NEEDS_EXACT[name])
     source = '\n'.join(example.source for example in item.dtest.examples)
     needed.update(_IMPORTS.findall(source))
     return needed
