@@ -316,7 +316,7 @@ class DataMatrix(RowSet):
 
     @property
     def metadata(self) -> Any:
-        """Any object attached to the DataMatrix (kept by selections and most files).
+        """Any object attached to the DataMatrix (kept by selections and by writebin).
 
         Examples
         --------
