@@ -82,3 +82,26 @@ def test_public_functions_have_examples():
             if '>>>' not in (inspect.getdoc(obj) or ''):
                 missing.append(f'{module_name}.{name}')
     assert missing == []
+
+
+def test_public_classes_and_their_members_have_examples():
+    """The classes of ``datamatrix.__all__``, and every public property and method of
+    DataMatrix, Row and the column types, have an example in their docstring."""
+    import inspect
+
+    from datamatrix import (DataMatrix, MixedColumn, NumericColumn, Row, SeriesColumn,
+                            memory_report)
+    dm = DataMatrix(length=1)
+    dm.s = SeriesColumn(depth=2)
+    missing = [name for name in datamatrix.__all__
+               if (inspect.isclass(getattr(datamatrix, name)) or name == 'memory_report')
+               and '>>>' not in (inspect.getdoc(getattr(datamatrix, name)) or '')]
+    assert memory_report.__doc__ and '>>>' in memory_report.__doc__
+    for cls in (DataMatrix, Row, MixedColumn, NumericColumn, type(dm.s), type(dm.s).__base__):
+        for name, member in vars(cls).items():
+            if name.startswith('_') or not (isinstance(member, property) or
+                                            inspect.isfunction(member)):
+                continue
+            if '>>>' not in (inspect.getdoc(member) or ''):
+                missing.append(f'{cls.__name__}.{name}')
+    assert missing == []

@@ -422,10 +422,37 @@ class _MultiDimensionalColumn(BaseColumn):
 
     @property
     def unique(self):
+        """Not supported for multidimensional columns: ``NotImplementedError``.
+
+        Examples
+        --------
+        >>> from datamatrix import SeriesColumn
+        >>> dm = DataMatrix(length=2)
+        >>> dm.s = SeriesColumn(depth=3)
+        >>> dm.s.unique
+        Traceback (most recent call last):
+            ...
+        NotImplementedError: unique is not supported for multidimensional columns
+        >>> dm.s = [[1, 2, 2], [2, 3, 3]]
+        >>> np.unique(dm.s.array)
+        array([1., 2., 3.])
+        """
         raise NotImplementedError('unique is not supported for multidimensional columns')
 
     @property
     def count(self):
+        """Not supported for multidimensional columns: ``NotImplementedError``.
+
+        Examples
+        --------
+        >>> from datamatrix import SeriesColumn
+        >>> dm = DataMatrix(length=2)
+        >>> dm.s = SeriesColumn(depth=3)
+        >>> dm.s.count
+        Traceback (most recent call last):
+            ...
+        NotImplementedError: count is not supported for multidimensional columns
+        """
         raise NotImplementedError('count is not supported for multidimensional columns')
 
     # -- reading -----------------------------------------------------------------------
