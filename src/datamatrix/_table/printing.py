@@ -1,4 +1,4 @@
-"""Text and HTML renderings of a DataMatrix (SPEC 2.12).
+"""Text and HTML renderings of a DataMatrix.
 
 Only the cells that are shown are read, so printing never loads an offloaded
 column as a whole.

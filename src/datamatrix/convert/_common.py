@@ -25,7 +25,7 @@ def _require(package: str, needed_for: str = 'this function'):
 
 
 def type_name(column: BaseColumn) -> str:
-    """The type name of a column as used in JSON and xarray (SPEC 10.2).
+    """The type name of a column as used in JSON and xarray.
 
     Examples
     --------

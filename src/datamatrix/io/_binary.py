@@ -1,4 +1,4 @@
-"""Our binary format: :func:`writebin` and :func:`readbin` (SPEC 6.4, ``docs/format.md``).
+"""Our binary format: :func:`writebin` and :func:`readbin` (``docs/format.md``).
 
 A file is a ZIP archive whose members are all *stored* (uncompressed):
 
@@ -287,8 +287,14 @@ def writebin(dm: DataMatrix, path: str | os.PathLike) -> None:
 
     Examples
     --------
-    >>> writebin(dm, 'data.dm')  # doctest: +SKIP
-    >>> dm = readbin('data.dm')  # doctest: +SKIP
+    >>> from datamatrix import io, MultiDimensionalColumn
+    >>> dm = DataMatrix(condition=['a', 'b'])
+    >>> dm.erp = MultiDimensionalColumn(shape=(('Fz', 'Cz'), 4))
+    >>> dm.erp = np.arange(16.).reshape(2, 2, 4)
+    >>> io.writebin(dm, 'erp.dm')
+    >>> copy = io.readbin('erp.dm')
+    >>> copy.equals(dm), copy.erp.index_names
+    (True, [['Fz', 'Cz'], [0, 1, 2, 3]])
     """
     if not isinstance(dm, DataMatrix):
         raise TypeError(f'writebin needs a DataMatrix, not {type(dm).__name__}')
@@ -573,6 +579,20 @@ def readbin(path: str | os.PathLike, verify: bool = False) -> DataMatrix:
     are read too, safely, by :mod:`datamatrix.io._legacy`: no code from the
     file runs, and offloaded columns are streamed from the archive into spill
     files and come back offloaded (``docs/migrating.md``).
+
+    Examples
+    --------
+    >>> from datamatrix import io, SeriesColumn
+    >>> dm = DataMatrix(length=2)
+    >>> dm.pupil = SeriesColumn(depth=1000)
+    >>> dm.pupil = 1
+    >>> dm.pupil.loaded = False
+    >>> io.writebin(dm, 'pupil.dm')
+    >>> copy = io.readbin('pupil.dm')
+    >>> copy.pupil.loaded
+    False
+    >>> print(copy.pupil.mean[:3])
+    [1. 1. 1.]
     """
     path = os.fspath(path)
     with open(path, 'rb') as fh:

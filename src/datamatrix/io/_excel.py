@@ -1,4 +1,4 @@
-"""Excel files: :func:`readxlsx` and :func:`writexlsx` (SPEC 6.3), with openpyxl."""
+"""Excel files: :func:`readxlsx` and :func:`writexlsx`, with openpyxl."""
 from __future__ import annotations
 
 import math
@@ -61,6 +61,18 @@ def readxlsx(path: str | os.PathLike, default_col_type: Any = MixedColumn,
         If the workbook has no sheet named ``sheet``.
     ImportError
         If openpyxl is not installed.
+
+    Examples
+    --------
+    >>> from datamatrix import io
+    >>> io.writexlsx(DataMatrix(rt=[500, 600], condition=['a', 'b']), 'trials.xlsx')
+    >>> print(io.readxlsx('trials.xlsx'))
+    +---+-----------+-----+
+    | # | condition |  rt |
+    +---+-----------+-----+
+    | 0 |     a     | 500 |
+    | 1 |     b     | 600 |
+    +---+-----------+-----+
     """
     openpyxl = _openpyxl()
     col_type = column_class(default_col_type)
@@ -136,6 +148,20 @@ def writexlsx(dm: DataMatrix, path: str | os.PathLike) -> None:
         If a column has more than 2 dimensions (nothing is written).
     ImportError
         If openpyxl is not installed.
+
+    Examples
+    --------
+    >>> from datamatrix import io, SeriesColumn
+    >>> dm = DataMatrix(rt=[500, 600])
+    >>> dm.pupil = SeriesColumn(depth=3)
+    >>> dm.pupil = [[1, 2, 3], [4, 5, 6]]
+    >>> io.writexlsx(dm, 'trials.xlsx')
+    >>> import openpyxl
+    >>> workbook = openpyxl.load_workbook('trials.xlsx')
+    >>> workbook.sheetnames
+    ['Main sheet', 'pupil']
+    >>> [cell.value for cell in workbook['pupil'][1]]
+    ['T0000', 'T0001', 'T0002']
     """
     if not isinstance(dm, DataMatrix):
         raise TypeError(f'writexlsx needs a DataMatrix, not {type(dm).__name__}')

@@ -1,4 +1,4 @@
-"""Reading datamatrix-1.0 files and DataMatrix pickles safely (SPEC 14.2).
+"""Reading datamatrix-1.0 files and DataMatrix pickles safely.
 
 datamatrix 1.0 wrote ``.dm`` files as a gzip-compressed tar archive holding
 one ``*.datamatrix`` member (a pickle of its DataMatrix) and, for every

@@ -1,4 +1,4 @@
-"""Pickle files: :func:`writepickle` and :func:`readpickle` (SPEC 6.5).
+"""Pickle files: :func:`writepickle` and :func:`readpickle`.
 
 :func:`readpickle` is safe by default: it unpickles only DataMatrix objects
 (ours and those of datamatrix 1.0), numpy arrays and plain data, and refuses
@@ -66,6 +66,14 @@ def writepickle(dm: Any, path: str | os.PathLike, protocol: int = -1) -> None:
         The file to write; missing folders are created.
     protocol : int
         The pickle protocol; ``-1`` is the highest.
+
+    Examples
+    --------
+    >>> from datamatrix import io
+    >>> dm = DataMatrix(rt=[500, 600])
+    >>> io.writepickle(dm, 'trials.pkl')
+    >>> io.readpickle('trials.pkl').equals(dm)
+    True
     """
     with atomic_target(path) as fh, \
             progress(_size_estimate(dm), f'writepickle {os.path.basename(path)}') as bar:
@@ -102,8 +110,25 @@ def readpickle(path: str | os.PathLike, trusted: bool = False) -> Any:
 
     Examples
     --------
-    >>> dm = readpickle('old.pkl')                  # doctest: +SKIP
-    >>> obj = readpickle('mine.pkl', trusted=True)  # doctest: +SKIP
+    >>> from datamatrix import io
+    >>> io.writepickle(DataMatrix(rt=[500, 600]), 'trials.pkl')
+    >>> print(io.readpickle('trials.pkl'))
+    +---+-----+
+    | # |  rt |
+    +---+-----+
+    | 0 | 500 |
+    | 1 | 600 |
+    +---+-----+
+    >>> from datamatrix.functional import memoize
+    >>> io.writepickle({'settings': memoize}, 'mine.pkl')
+    >>> import pickle
+    >>> try:
+    ...     io.readpickle('mine.pkl')
+    ... except pickle.UnpicklingError:
+    ...     print('refused: not a DataMatrix or plain data')
+    refused: not a DataMatrix or plain data
+    >>> io.readpickle('mine.pkl', trusted=True)['settings'] is memoize
+    True
     """
     if trusted:
         with open(os.fspath(path), 'rb') as fh, \

@@ -1,4 +1,4 @@
-"""DataMatrix objects as zarr stores: :func:`writezarr` and :func:`readzarr` (SPEC 12).
+"""DataMatrix objects as zarr stores: :func:`writezarr` and :func:`readzarr`.
 
 A store is one zarr (v3) group per DataMatrix with one row-chunked array per
 column; the group attribute ``datamatrix`` describes everything else (see
@@ -247,8 +247,8 @@ def writezarr(dm: DataMatrix, path: str | os.PathLike, chunk_rows: int | None = 
     column names, order and aliases, types, shapes with named dimensions,
     ``defaultnan``, float32 cells, every value exactly (MixedColumn values keep
     their Python types), row ids, ``sorted``, ``default_col_type`` and
-    metadata (SPEC 6.4 rules). Offloaded and zarr-backed columns are streamed
-    block by block of about ``cfg.save_chunk_size`` bytes (whole chunks), so
+    metadata (as :func:`writebin` stores it). Offloaded and zarr-backed columns are
+    streamed block by block of about ``cfg.save_chunk_size`` bytes (whole chunks), so
     memory use stays bounded. The store is written to a hidden temporary folder
     next to ``path`` and renamed into place when complete; on error nothing is
     left behind and an existing store is untouched.
@@ -282,8 +282,14 @@ def writezarr(dm: DataMatrix, path: str | os.PathLike, chunk_rows: int | None = 
 
     Examples
     --------
-    >>> io.writezarr(dm, 'data.zarr')              # doctest: +SKIP
-    >>> dm = io.readzarr('data.zarr')              # doctest: +SKIP
+    >>> from datamatrix import io, SeriesColumn
+    >>> dm = DataMatrix(rt=[500, 600, 700])
+    >>> dm.pupil = SeriesColumn(depth=4)
+    >>> dm.pupil = np.arange(12.).reshape(3, 4)
+    >>> io.writezarr(dm, 'trials.zarr', chunk_rows=2)
+    >>> import zarr
+    >>> zarr.open_group('trials.zarr', mode='r')['pupil'].chunks
+    (2, 4)
     """
     if not isinstance(dm, DataMatrix):
         raise TypeError(f'writezarr needs a DataMatrix, not {type(dm).__name__}')
@@ -426,6 +432,22 @@ def readzarr(path: str | os.PathLike) -> DataMatrix:
         the description, or was written by a newer format version.
     ImportError
         If zarr (3 or newer) is not installed.
+
+    Examples
+    --------
+    >>> from datamatrix import io, SeriesColumn
+    >>> dm = DataMatrix(rt=[500, 600])
+    >>> dm.pupil = SeriesColumn(depth=3)
+    >>> dm.pupil = [[1, 2, 3], [4, 5, 6]]
+    >>> io.writezarr(dm, 'trials.zarr')
+    >>> copy = io.readzarr('trials.zarr')
+    >>> copy.pupil.loaded
+    False
+    >>> print(copy.pupil)
+    col[[1. 2. 3.]
+     [4. 5. 6.]]
+    >>> copy.equals(dm)
+    True
     """
     zarr = _zarr()
     path = os.path.abspath(os.fspath(path))
