@@ -110,3 +110,26 @@ def test_floats_in_a_mixed_column():
     dm.m = 1 / 3, 'a', None
     cells = re.findall(r'<tr><td>\d+</td><td>(.*?)</td></tr>', dm._repr_html_())
     assert cells == ['0.333333', 'a', 'None']
+
+
+def test_a_column_shows_like_a_table_column_without_loading():
+    saved = cfg.always_load_max_size
+    cfg.always_load_max_size = 0
+    try:
+        dm = DataMatrix(length=100)
+        dm.s = SeriesColumn(depth=3)
+        dm.s = np.arange(300.0).reshape(100, 3)
+        dm.s.loaded = False
+        html = dm.s._repr_html_()
+        assert '<th>s<br /><small>3 · offloaded</small></th>' in html
+        assert not dm.s.loaded
+        assert row_ids(html) == [0, 1, 2, 3, 4, 95, 96, 97, 98, 99]
+        assert '… 90 rows …' in html and '<p>100 rows</p>' in html
+        assert '<tr><td>95</td><td>285 286 287</td></tr>' in html
+    finally:
+        cfg.always_load_max_size = saved
+    dm.x = FloatColumn
+    dm.x = 0.5
+    html = dm.x._repr_html_()
+    assert '<th>x</th>' in html and '<td>0.5</td>' in html
+    assert (dm.s * 2)._repr_html_().startswith('<table><tr><th>#</th><th><br />')

@@ -415,9 +415,8 @@ class BaseColumn:
         return f'<{type(self).__name__}>[0x{id(self):x}]\n{self}'
 
     def _repr_html_(self) -> str:
-        rows = ''.join(f'<tr><td>{i}</td><td>{v}</td></tr>'
-                       for i, v in zip(self._rowid[:100], list(self)[:100]))
-        return f'<table><tr><th>#</th><th>{self.name}</th></tr>{rows}</table>'
+        from datamatrix._table.printing import column_html
+        return column_html(self)
 
     def __getstate__(self):
         return self.__dict__.copy()

@@ -148,6 +148,42 @@ def _html_header(name: str, col) -> str:
             f'</th>')
 
 
+def _shown_positions(n: int) -> tuple[list[int], list[int]]:
+    """The rows shown in HTML: all, or the first and last ``HTML_EDGE_ROWS``."""
+    if n > MAX_HTML_ROWS:
+        return list(range(HTML_EDGE_ROWS)), list(range(n - HTML_EDGE_ROWS, n))
+    return list(range(n)), []
+
+
+def _html_rows(rowid, head: list[int], tail: list[int], texts: list[list[str]]) -> str:
+    """The body rows: row number and cells, with a ``… N rows …`` line between."""
+    body = []
+    positions = head + tail
+    for index, position in enumerate(positions):
+        if tail and position == tail[0]:
+            hidden = len(rowid) - len(positions)
+            body.append(f'<tr><td colspan="{len(texts) + 1}" '
+                        f'style="text-align: center">… {hidden} rows …</td></tr>')
+        cells = ''.join(f'<td>{column[index]}</td>' for column in texts)
+        body.append(f'<tr><td>{int(rowid[position])}</td>{cells}</tr>')
+    return ''.join(body)
+
+
+def column_html(col) -> str:
+    """One column as an HTML table, shown like a column of :func:`table_html`.
+
+    Only the shown cells are read: displaying a column neither loads it nor counts
+    as a use.
+    """
+    name = col.name if isinstance(col.name, str) else \
+        ', '.join(col.name) if col.name else ''
+    head, tail = _shown_positions(len(col))
+    texts = [_html_column(col, head + tail)]
+    footer = f'<p>{len(col)} rows</p>' if tail else ''
+    return (f'<table><tr><th>#</th>{_html_header(name, col)}</tr>'
+            f'{_html_rows(col._rowid, head, tail, texts)}</table>{footer}')
+
+
 def table_html(dm) -> str:
     """An HTML table for Jupyter: the first and last rows, at most 20 columns.
 
@@ -162,23 +198,11 @@ def table_html(dm) -> str:
     if len(columns) > MAX_HTML_COLUMNS:
         notes += f'Showing {MAX_HTML_COLUMNS} of {len(columns)} columns <br />'
     shown_columns = columns[:MAX_HTML_COLUMNS]
-    if n > MAX_HTML_ROWS:
-        head = list(range(HTML_EDGE_ROWS))
-        tail = list(range(n - HTML_EDGE_ROWS, n))
-    else:
-        head, tail = list(range(n)), []
-    positions = head + tail
-    texts = [_html_column(col, positions) for _, col in shown_columns]
+    head, tail = _shown_positions(n)
+    texts = [_html_column(col, head + tail) for _, col in shown_columns]
     header = ''.join(_html_header(name, col) for name, col in shown_columns)
-    body = []
-    for index, position in enumerate(positions):
-        if tail and position == tail[0]:
-            hidden = n - len(positions)
-            body.append(f'<tr><td colspan="{len(shown_columns) + 1}" '
-                        f'style="text-align: center">… {hidden} rows …</td></tr>')
-        cells = ''.join(f'<td>{column[index]}</td>' for column in texts)
-        body.append(f'<tr><td>{int(dm._rowid[position])}</td>{cells}</tr>')
+    body = _html_rows(dm._rowid, head, tail, texts)
     footer = f'<p>{n} rows × {len(columns)} columns</p>' \
         if tail or len(columns) > MAX_HTML_COLUMNS else ''
-    return (f'{notes}<table><tr><th>#</th>{header}</tr>{"".join(body)}</table>'
+    return (f'{notes}<table><tr><th>#</th>{header}</tr>{body}</table>'
             f'{footer}')
