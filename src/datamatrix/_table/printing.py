@@ -29,6 +29,22 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
+# Columns are told apart by what they hold, not by class: the column modules show
+# themselves through this one (``_repr_html_``), so it must not import them.
+
+def _is_md(col) -> bool:
+    """Whether ``col`` is a multidimensional column (it owns an array store)."""
+    return hasattr(col, '_store')
+
+
+def _seq_kind(col) -> str:
+    """``'f'`` for a FloatColumn, ``'i'`` for an IntColumn, else ``''``."""
+    if _is_md(col):
+        return ''
+    seq = getattr(col, '_seq', None)
+    return seq.dtype.kind if isinstance(seq, np.ndarray) else ''
+
+
 def _shown_cell(col, position: int) -> Any:
     """The value of one cell for display, read without counting as a use.
 
@@ -36,15 +52,13 @@ def _shown_cell(col, position: int) -> Any:
     stays mapped: displaying never loads or reorders columns); IntColumn cells
     stay numpy ints, so they are never shown with ``%E`` (reference quirk).
     """
-    from datamatrix._table.columns import IntColumn
-    from datamatrix._table.multidim import _MultiDimensionalColumn
     from datamatrix._engine.storage import release_pages
-    if isinstance(col, _MultiDimensionalColumn):
+    if _is_md(col):
         array = col._store.array
         cell = np.array(array[position])
         release_pages(array[position:position + 1])
         return cell
-    if isinstance(col, IntColumn):
+    if _seq_kind(col) == 'i':  # an IntColumn
         return col._seq[position]
     if hasattr(col, '_shown_cell'):  # a type with its own short form (NiftiColumn)
         return col._shown_cell(position)
@@ -128,16 +142,14 @@ def format_floats(values: Any, digits: int = 6) -> list[str]:
 
 def _html_column(col, positions: list[int]) -> list[str]:
     """The HTML text of the shown cells of one column."""
-    from datamatrix._table.columns import FloatColumn
-    if isinstance(col, FloatColumn):
+    if _seq_kind(col) == 'f':  # a FloatColumn
         return format_floats([_shown_cell(col, p) for p in positions])
     return [_html_cell(_shown_cell(col, p)) for p in positions]
 
 
 def _html_header(name: str, col) -> str:
     """A column header: the name, and for MD columns the cell shape (and 'offloaded')."""
-    from datamatrix._table.multidim import _MultiDimensionalColumn
-    if not isinstance(col, _MultiDimensionalColumn):
+    if not _is_md(col):
         return f'<th>{html.escape(name)}</th>'
     dims = col._dims
     shape = ' × '.join(str(len(d) if isinstance(d, tuple) else d) for d in dims)
