@@ -29,7 +29,7 @@ def make_data(n_trials: int = N_TRIALS, seed: int = 1) -> DataMatrix:
     dm.pupil = SeriesColumn(shape=(list(times),))
     response = np.clip(times - 0.25, 0, None)
     response = response * np.exp(1 - response / 0.8) / 0.8  # peaks 1.05 s after onset
-    amplitude = np.where(np.array(dm.condition._seq) == 'bright', 1.2, 0.5)
+    amplitude = np.where(np.array(list(dm.condition)) == 'bright', 1.2, 0.5)
     baseline = rng.normal(5.0, 0.3, size=(n_trials, 1))
     traces = baseline - amplitude[:, None] * response
     traces += np.cumsum(rng.normal(0, 0.02, size=traces.shape), axis=1)  # slow drift

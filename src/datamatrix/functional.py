@@ -6,6 +6,13 @@ Customary import::
 
 Heavy parts of the library (I/O, JSON conversion, stacking, numpy) are imported
 lazily, inside the functions that need them.
+
+Examples
+--------
+>>> from datamatrix import functional as fnc
+>>> dm = DataMatrix(rt=[500, 600, 700])
+>>> print(fnc.filter_(lambda rt: rt > 550, dm.rt))
+col[600, 700]
 """
 from __future__ import annotations
 
@@ -109,6 +116,7 @@ def curry(fnc: Callable) -> Callable:
 
     Examples
     --------
+    >>> from datamatrix.functional import curry
     >>> @curry
     ... def add(a, b, c):
     ...     return a + b + c
@@ -153,6 +161,20 @@ def map_(fnc: Callable, obj: Any) -> Any:
     TypeError
         If ``fnc`` is not callable, if it does not return a dict for a DataMatrix,
         or if ``obj`` is neither a column nor a DataMatrix.
+
+    Examples
+    --------
+    >>> from datamatrix.functional import map_
+    >>> dm = DataMatrix(rt=[500, 600])
+    >>> print(map_(lambda rt: rt / 1000, dm.rt))
+    col[0.5, 0.6]
+    >>> print(map_(lambda rt: {'speed': 'slow' if rt > 550 else 'fast'}, dm))
+    +---+-----+-------+
+    | # |  rt | speed |
+    +---+-----+-------+
+    | 0 | 500 |  fast |
+    | 1 | 600 |  slow |
+    +---+-----+-------+
     """
     _check_callable(fnc, 'map_')
     if _is_datamatrix(obj):
@@ -194,6 +216,19 @@ def filter_(fnc: Callable, obj: Any) -> Any:
     ------
     TypeError
         If ``fnc`` is not callable or ``obj`` is neither a column nor a DataMatrix.
+
+    Examples
+    --------
+    >>> from datamatrix.functional import filter_
+    >>> dm = DataMatrix(rt=[500, 600, 700], condition=['a', 'b', 'a'])
+    >>> print(filter_(lambda rt: rt > 550, dm.rt))
+    col[600, 700]
+    >>> print(filter_(lambda condition, rt: condition == 'a' and rt > 550, dm))
+    +---+-----------+-----+
+    | # | condition |  rt |
+    +---+-----------+-----+
+    | 2 |     a     | 700 |
+    +---+-----------+-----+
     """
     _check_callable(fnc, 'filter_')
     if _is_datamatrix(obj):
@@ -232,6 +267,16 @@ def setcol(dm: Any, name: str, value: Any) -> Any:
         If ``name`` is not a ``str`` or ``dm`` not a DataMatrix.
     ValueError
         If ``value`` is a column of another DataMatrix.
+
+    Examples
+    --------
+    >>> from datamatrix.functional import setcol
+    >>> dm = DataMatrix(rt=[500, 600])
+    >>> copy = setcol(dm, 'rt_s', dm.rt / 1000)
+    >>> copy.column_names, dm.column_names
+    (['rt', 'rt_s'], ['rt'])
+    >>> print(copy.rt_s)
+    col[0.5, 0.6]
     """
     if not isinstance(name, str):
         raise TypeError(f'column name must be a str, not {type(name).__name__}')
@@ -268,8 +313,15 @@ def profile(path: str | os.PathLike = 'profile.txt',
 
     Examples
     --------
-    >>> with profile('profile.txt'):  # doctest: +SKIP
-    ...     expensive()
+    >>> from datamatrix.functional import profile
+    >>> with profile('profile.txt', sortby='tottime'):
+    ...     dm = DataMatrix(x=list(range(1000)))
+    ...     total = dm.x.sum
+    ...
+    >>> total
+    499500.0
+    >>> 'function calls' in open('profile.txt').read()
+    True
     """
     profiler = cProfile.Profile()
     profiler.enable()
@@ -349,6 +401,24 @@ def stack_multiprocess(fnc: Callable, args: Iterable, processes: int | None = No
     -----
     Results travel through ``writebin`` files ``.<id>-<pid>-<index>.dm`` in
     ``cfg.tmp_dir``; they are removed when the call returns, also on error.
+
+    Examples
+    --------
+    >>> from datamatrix import io
+    >>> from datamatrix.functional import stack_multiprocess
+    >>> for subject in (1, 2):
+    ...     io.writetxt(DataMatrix(subject=[subject] * 2, rt=[500, 600]), f'subject{subject}.csv')
+    ...
+    >>> dm = stack_multiprocess(io.readtxt, ['subject1.csv', 'subject2.csv'], processes=2)
+    >>> print(dm)
+    +---+-----+---------+
+    | # |  rt | subject |
+    +---+-----+---------+
+    | 0 | 500 |    1    |
+    | 1 | 600 |    1    |
+    | 2 | 500 |    2    |
+    | 3 | 600 |    2    |
+    +---+-----+---------+
     """
     import multiprocessing
 
@@ -426,7 +496,7 @@ def _feed(h: Any, obj: Any) -> None:
         h.update(b'}')
         return
     if isinstance(obj, (set, frozenset)):
-        # beyond the spec: str() of a set depends on hash randomisation
+        # str() of a set depends on hash randomisation
         digests = []
         for item in obj:
             sub = hashlib.md5()
@@ -453,7 +523,7 @@ def _feed(h: Any, obj: Any) -> None:
             _feed(h, obj.item())
             return
     if _is_column(obj):
-        # beyond the spec: str() of a long column is abbreviated, so key the values
+        # str() of a long column is abbreviated, so key the values
         h.update(f'column:{type(obj).__name__}:'.encode())
         _feed(h, list(obj))
         h.update(b';')
@@ -561,6 +631,7 @@ class memoize:
 
     Examples
     --------
+    >>> from datamatrix.functional import memoize
     >>> @memoize
     ... def square(x):
     ...     return x ** 2
@@ -607,11 +678,44 @@ class memoize:
 
     @property
     def cache_size(self) -> int:
-        """Total size in bytes of the (pickled) results held in memory."""
+        """Total size in bytes of the (pickled) results held in memory.
+
+        Examples
+        --------
+        >>> from datamatrix.functional import memoize
+        >>> @memoize
+        ... def squares(n):
+        ...     return np.arange(n) ** 2
+        ...
+        >>> squares.cache_size
+        0
+        >>> _ = squares(1000)
+        >>> squares.cache_size > 8000
+        True
+        """
         return sum(len(data) for data in self._cache.values())
 
     def clear(self) -> None:
-        """Make the next call delete and ignore its cached result, then recompute."""
+        """Make the next call delete and ignore its cached result, then recompute.
+
+        Examples
+        --------
+        >>> from datamatrix.functional import memoize
+        >>> @memoize(debug=True)
+        ... def double(x):
+        ...     return 2 * x
+        ...
+        >>> double(2)
+        memoize(double): key ..., result from function
+        (4, '...', 'function')
+        >>> double(2)
+        memoize(double): key ..., result from memory
+        (4, '...', 'memory')
+        >>> double.clear()
+        >>> double(2)
+        memoize(double): key ..., result from function
+        (4, '...', 'function')
+        """
         self._clear_next = True
 
     def __repr__(self) -> str:

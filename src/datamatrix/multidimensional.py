@@ -1,4 +1,4 @@
-"""Functions for multidimensional columns (SPEC 9): per-row reductions and flattening.
+"""Functions for multidimensional columns: per-row reductions and flattening.
 
 Every function streams over the rows of a column in blocks (:mod:`datamatrix._engine.stream`),
 so it works in bounded memory on offloaded columns; the per-block work is done by the
@@ -81,6 +81,7 @@ def reduce(col: _MultiDimensionalColumn,
 
     Examples
     --------
+    >>> from datamatrix.multidimensional import reduce
     >>> from datamatrix import DataMatrix, MultiDimensionalColumn
     >>> dm = DataMatrix(length=2)
     >>> dm.m = MultiDimensionalColumn(shape=(2, 2))
@@ -149,6 +150,7 @@ def nancount(obj: Any) -> IntColumn | int:
 
     Examples
     --------
+    >>> from datamatrix.multidimensional import nancount
     >>> nancount([1, float('nan'), 'nan'])
     1
     """
@@ -160,6 +162,7 @@ def infcount(obj: Any) -> IntColumn | int:
 
     Examples
     --------
+    >>> from datamatrix.multidimensional import infcount
     >>> infcount(np.array([np.inf, -np.inf, 1.0]))
     2
     """
@@ -193,6 +196,7 @@ def flatten(dm: DataMatrix) -> DataMatrix:
 
     Examples
     --------
+    >>> from datamatrix.multidimensional import flatten
     >>> from datamatrix import DataMatrix, SeriesColumn
     >>> dm = DataMatrix(length=2)
     >>> dm.trial = 1, 2

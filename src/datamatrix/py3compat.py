@@ -1,8 +1,16 @@
-"""Names of the reference's ``datamatrix.py3compat`` module (SPEC 14.1).
+"""Names of the reference's ``datamatrix.py3compat`` module.
 
 Client packages such as ``eyelinkparser`` start with
 ``from datamatrix.py3compat import *``; this module gives them exactly the names
 they expect. New code does not need it: use ``str``, ``int`` and ``open`` directly.
+
+Examples
+--------
+>>> from datamatrix.py3compat import basestring, safe_decode
+>>> isinstance('text', basestring)
+True
+>>> safe_decode(b'caf\\xc3\\xa9')
+'café'
 """
 from __future__ import annotations
 
@@ -21,14 +29,28 @@ logger = logging.getLogger('datamatrix')
 
 
 def safe_decode(s: Any, enc: str = 'utf-8', errors: str = 'strict') -> str:
-    """``bytes`` decoded with ``enc``; any other object as ``str(s)``."""
+    """``bytes`` decoded with ``enc``; any other object as ``str(s)``.
+
+    Examples
+    --------
+    >>> from datamatrix.py3compat import safe_decode
+    >>> safe_decode(b'caf\\xc3\\xa9'), safe_decode(12)
+    ('café', '12')
+    """
     if isinstance(s, (bytes, bytearray)):
         return bytes(s).decode(enc, errors)
     return s if isinstance(s, str) else str(s)
 
 
 def safe_encode(s: Any, enc: str = 'utf-8', errors: str = 'strict') -> bytes:
-    """``str`` (or any object, through ``str``) encoded with ``enc``; bytes as is."""
+    """``str`` (or any object, through ``str``) encoded with ``enc``; bytes as is.
+
+    Examples
+    --------
+    >>> from datamatrix.py3compat import safe_encode
+    >>> safe_encode('café'), safe_encode(b'raw')
+    (b'caf\\xc3\\xa9', b'raw')
+    """
     if isinstance(s, (bytes, bytearray)):
         return bytes(s)
     return safe_decode(s).encode(enc, errors)
@@ -43,6 +65,12 @@ def safe_sorted(iterable: Iterable, *args: Any, **kwargs: Any) -> list:
     ``safe_sorted([2, 'a', 1])`` -> ``[1, 2, 'a']``: values that cannot be compared
     with each other are ordered by type name first, then by value (numbers
     together, so ``True`` and ``1.5`` sort among the ints).
+
+    Examples
+    --------
+    >>> from datamatrix.py3compat import safe_sorted
+    >>> safe_sorted([2, 'a', 1])
+    [1, 2, 'a']
     """
     values = list(iterable)
     try:
@@ -62,13 +90,37 @@ def safe_sorted(iterable: Iterable, *args: Any, **kwargs: Any) -> list:
 
 
 def warn(msg: Any, *args: Any, **kwargs: Any) -> None:
-    """``warnings.warn`` (a ``UserWarning`` unless a category is given)."""
+    """``warnings.warn`` (a ``UserWarning`` unless a category is given).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from datamatrix.py3compat import warn
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter('always')
+    ...     warn('careful')
+    ...
+    >>> caught[0].category.__name__, str(caught[0].message)
+    ('UserWarning', 'careful')
+    """
     kwargs.setdefault('stacklevel', 2)
     warnings.warn(msg, *args, **kwargs)
 
 
 def safe_open(path: Any, mode: str = 'r', *args: Any, **kwargs: Any):
-    """``open`` with UTF-8 as the encoding for text modes."""
+    """``open`` with UTF-8 as the encoding for text modes.
+
+    Examples
+    --------
+    >>> from datamatrix.py3compat import safe_open
+    >>> with safe_open('notes.txt', 'w') as fh:
+    ...     _ = fh.write('café')
+    ...
+    >>> with safe_open('notes.txt') as fh:
+    ...     fh.read()
+    ...
+    'café'
+    """
     if 'b' not in mode:
         kwargs.setdefault('encoding', 'utf-8')
     return open(path, mode, *args, **kwargs)

@@ -1,4 +1,4 @@
-"""Functions for series columns: one signal ("trace") per row (SPEC 8).
+"""Functions for series columns: one signal ("trace") per row.
 
 All functions take 2-D multidimensional columns (a ``SeriesColumn``, or a
 ``MultiDimensionalColumn`` with one cell dimension). The *mapping* functions
@@ -180,7 +180,7 @@ def _per_row(values: Any, n: int, name: str) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------------------
-# Windows, shifting and alignment (SPEC 8.1)
+# Windows, shifting and alignment
 # --------------------------------------------------------------------------------------
 
 def window(series: Column, start: int | None = 0, end: int | None = None) -> Column:
@@ -206,6 +206,16 @@ def window(series: Column, start: int | None = 0, end: int | None = None) -> Col
         For a non-MD column or non-integer bounds.
     ValueError
         For a column that is not 2-D or bounds out of range.
+
+    Examples
+    --------
+    >>> from datamatrix import SeriesColumn, series as srs
+    >>> dm = DataMatrix(length=2)
+    >>> dm.pupil = SeriesColumn(depth=5)
+    >>> dm.pupil = [[1, 2, 3, 4, 5], [6, 7, 8, 9, 10]]
+    >>> print(srs.window(dm.pupil, start=1, end=3))
+    col[[2. 3.]
+     [7. 8.]]
     """
     _check_2d(series)
     depth = series.depth
@@ -248,6 +258,19 @@ def baseline(series: Column, baseline: Column, bl_start: int | None = -100,
         For columns that are not 2-D, a different number of rows, an empty
         baseline window (one that selects no sample of the baseline's depth) or an
         unknown method.
+
+    Examples
+    --------
+    >>> from datamatrix import SeriesColumn, series as srs
+    >>> dm = DataMatrix(length=2)
+    >>> dm.pupil = SeriesColumn(depth=4)
+    >>> dm.pupil = [[10, 11, 12, 13], [20, 22, 24, 26]]
+    >>> print(srs.baseline(dm.pupil, dm.pupil, bl_start=0, bl_end=2))
+    col[[-0.5  0.5  1.5  2.5]
+     [-1.   1.   3.   5. ]]
+    >>> print(srs.baseline(dm.pupil, dm.pupil, bl_start=0, bl_end=1, method='divisive'))
+    col[[1.  1.1 1.2 1.3]
+     [1.  1.1 1.2 1.3]]
     """
     _check_2d(series)
     _check_2d(baseline, 'baseline')
@@ -299,6 +322,19 @@ def roll(series: Column, shift: Any) -> Column:
         For a non-integer scalar shift or non-numeric shifts.
     ValueError
         For a column that is not 2-D or a sequence of the wrong length.
+
+    Examples
+    --------
+    >>> from datamatrix import SeriesColumn, series as srs
+    >>> dm = DataMatrix(length=2)
+    >>> dm.s = SeriesColumn(depth=4)
+    >>> dm.s = [[1, 2, 3, 4], [1, 2, 3, 4]]
+    >>> print(srs.roll(dm.s, 1))
+    col[[4. 1. 2. 3.]
+     [4. 1. 2. 3.]]
+    >>> print(srs.roll(dm.s, [1, -1]))
+    col[[4. 1. 2. 3.]
+     [2. 3. 4. 1.]]
     """
     _check_2d(series)
     n = len(series)
@@ -342,6 +378,20 @@ def lock(series: Column, lock: Any) -> tuple[_SeriesColumn, int]:
         For non-numeric (or scalar) lock values.
     ValueError
         For a wrong number of lock values or non-finite ones.
+
+    Examples
+    --------
+    >>> from datamatrix import SeriesColumn, series as srs
+    >>> dm = DataMatrix(length=2)
+    >>> dm.s = SeriesColumn(depth=3)
+    >>> dm.s = [[1, 2, 3], [4, 5, 6]]
+    >>> dm.onset = 0, 1
+    >>> locked, zero_point = srs.lock(dm.s, dm.onset)
+    >>> print(locked)
+    col[[nan  1.  2.  3.]
+     [ 4.  5.  6. nan]]
+    >>> zero_point
+    1
     """
     _check_2d(series)
     n, depth = len(series), series.depth
@@ -371,6 +421,16 @@ def endlock(series: Column) -> _SeriesColumn:
     -------
     SeriesColumn
         Same depth and dtype.
+
+    Examples
+    --------
+    >>> from datamatrix import SeriesColumn, NAN, series as srs
+    >>> dm = DataMatrix(length=2)
+    >>> dm.s = SeriesColumn(depth=3)
+    >>> dm.s = [[1, 2, NAN], [4, 5, 6]]
+    >>> print(srs.endlock(dm.s))
+    col[[nan  1.  2.]
+     [ 4.  5.  6.]]
     """
     return _map_2d(series, _kernels.endlock_block)
 
@@ -389,6 +449,18 @@ def concatenate(*series: Column) -> _SeriesColumn:
         Without arguments, or for non-MD arguments.
     ValueError
         For columns that are not 2-D or belong to different DataMatrix objects.
+
+    Examples
+    --------
+    >>> from datamatrix import SeriesColumn, series as srs
+    >>> dm = DataMatrix(length=2)
+    >>> dm.a = SeriesColumn(depth=2)
+    >>> dm.a = [[1, 2], [3, 4]]
+    >>> dm.b = SeriesColumn(depth=1)
+    >>> dm.b = [[5], [6]]
+    >>> print(srs.concatenate(dm.a, dm.b))
+    col[[1. 2. 5.]
+     [3. 4. 6.]]
     """
     if not series:
         raise TypeError('concatenate needs at least one series')
@@ -429,6 +501,16 @@ def trim(series: Column, value: float = NAN, start: bool = False,
     -------
     SeriesColumn
         ``series[:, first:last + 1]``; depth 0 if every sample equals ``value``.
+
+    Examples
+    --------
+    >>> from datamatrix import SeriesColumn, NAN, series as srs
+    >>> dm = DataMatrix(length=2)
+    >>> dm.s = SeriesColumn(depth=4)
+    >>> dm.s = [[NAN, 1, 2, NAN], [NAN, 3, NAN, NAN]]
+    >>> print(srs.trim(dm.s, start=True, end=True))
+    col[[ 1.  2.]
+     [ 3. nan]]
     """
     _check_2d(series)
     depth = series.depth
@@ -466,6 +548,18 @@ def normalize_time(dataseries: Column, timeseries: Column) -> _SeriesColumn:
         For columns that are not 2-D, of different DataMatrix objects or depths,
         negative time stamps, NaN time stamps other than trailing ones, or time
         stamps that do not strictly increase.
+
+    Examples
+    --------
+    >>> from datamatrix import SeriesColumn, NAN, series as srs
+    >>> dm = DataMatrix(length=2)
+    >>> dm.pupil = SeriesColumn(depth=3)
+    >>> dm.pupil = [[5, 6, 7], [8, 9, NAN]]
+    >>> dm.time = SeriesColumn(depth=3)
+    >>> dm.time = [[0, 2, 3], [0, 1, NAN]]
+    >>> print(srs.normalize_time(dm.pupil, dm.time))
+    col[[ 5. nan  6.  7.]
+     [ 8.  9. nan nan]]
     """
     _check_2d(dataseries, 'dataseries')
     _check_2d(timeseries, 'timeseries')
@@ -490,7 +584,7 @@ def normalize_time(dataseries: Column, timeseries: Column) -> _SeriesColumn:
 
 
 # --------------------------------------------------------------------------------------
-# Mapping (per-trace) functions (SPEC 8.2)
+# Mapping (per-trace) functions
 # --------------------------------------------------------------------------------------
 
 def smooth(series: Any, winlen: int = 11, wintype: str = 'hanning') -> Any:
@@ -518,6 +612,17 @@ def smooth(series: Any, winlen: int = 11, wintype: str = 'hanning') -> Any:
     ValueError
         For traces shorter than ``winlen``, an unknown ``wintype``, or an even or
         non-integer ``winlen``.
+
+    Examples
+    --------
+    >>> from datamatrix import SeriesColumn, series as srs
+    >>> dm = DataMatrix(length=1)
+    >>> dm.s = SeriesColumn(depth=5)
+    >>> dm.s = [[0, 0, 3, 0, 0]]
+    >>> print(srs.smooth(dm.s, winlen=3, wintype='flat'))
+    col[[0. 1. 1. 1. 0.]]
+    >>> srs.smooth([0., 0., 3., 0., 0.], winlen=3, wintype='flat')
+    array([0., 1., 1., 1., 0.])
     """
     return _map_traces(series, _kernels.smooth_block, winlen, wintype)
 
@@ -532,6 +637,15 @@ def downsample(series: Any, by: int, fnc: Callable = np.nanmean) -> Any:
     -------
     column or ndarray
         A column of the input's kind and dtype, or an ndarray.
+
+    Examples
+    --------
+    >>> from datamatrix import SeriesColumn, series as srs
+    >>> dm = DataMatrix(length=1)
+    >>> dm.s = SeriesColumn(depth=5)
+    >>> dm.s = [[1, 3, 5, 7, 9]]
+    >>> print(srs.downsample(dm.s, by=2))
+    col[[2. 6.]]
     """
     return _map_traces(series, _kernels.downsample_block, by, fnc)
 
@@ -540,6 +654,15 @@ def interpolate(series: Any) -> Any:
     """Fill NaN samples by linear interpolation; edges take the nearest valid value.
 
     All-NaN traces are returned unchanged, with a warning.
+
+    Examples
+    --------
+    >>> from datamatrix import SeriesColumn, NAN, series as srs
+    >>> dm = DataMatrix(length=1)
+    >>> dm.s = SeriesColumn(depth=5)
+    >>> dm.s = [[NAN, 1, NAN, 3, NAN]]
+    >>> print(srs.interpolate(dm.s))
+    col[[1. 1. 2. 3. 3.]]
     """
     return _map_traces(series, _kernels.interpolate_block)
 
@@ -548,6 +671,15 @@ def z(series: Any) -> Any:
     """Z-transform every trace: ``(x - nanmean(x)) / nanstd(x)`` (ddof=0).
 
     NaNs stay NaN.
+
+    Examples
+    --------
+    >>> from datamatrix import SeriesColumn, series as srs
+    >>> dm = DataMatrix(length=1)
+    >>> dm.s = SeriesColumn(depth=3)
+    >>> dm.s = [[1, 2, 3]]
+    >>> print(srs.z(dm.s))
+    col[[-1.22474487  0.          1.22474487]]
     """
     return _map_traces(series, _kernels.z_block)
 
@@ -568,6 +700,17 @@ def filter_lowpass(series: Any, freq_max: float, order: int = 2,
     ------
     ValueError
         For a frequency at or above the Nyquist frequency (or not above 0).
+
+    Examples
+    --------
+    >>> from datamatrix import SeriesColumn, series as srs
+    >>> t = np.arange(100) / 100
+    >>> dm = DataMatrix(length=1)
+    >>> dm.s = SeriesColumn(depth=100)
+    >>> dm.s = [np.sin(2 * np.pi * 2 * t) + np.sin(2 * np.pi * 40 * t)]
+    >>> slow = srs.filter_lowpass(dm.s, freq_max=10, sampling_freq=100)
+    >>> round(float(np.std(slow[0][50:])), 2)
+    0.71
     """
     return _map_traces(series, _kernels.filter_block, 'lowpass', freq_max, order,
                        sampling_freq)
@@ -575,7 +718,19 @@ def filter_lowpass(series: Any, freq_max: float, order: int = 2,
 
 def filter_highpass(series: Any, freq_min: float, order: int = 2,
                     sampling_freq: float | None = None) -> Any:
-    """Butterworth high-pass filter; see :func:`filter_lowpass`."""
+    """Butterworth high-pass filter; see :func:`filter_lowpass`.
+
+    Examples
+    --------
+    >>> from datamatrix import SeriesColumn, series as srs
+    >>> t = np.arange(100) / 100
+    >>> dm = DataMatrix(length=1)
+    >>> dm.s = SeriesColumn(depth=100)
+    >>> dm.s = [5 + np.sin(2 * np.pi * 40 * t)]
+    >>> fast = srs.filter_highpass(dm.s, freq_min=10, sampling_freq=100)
+    >>> abs(float(np.mean(fast[0][50:]))) < 0.1
+    True
+    """
     return _map_traces(series, _kernels.filter_block, 'highpass', freq_min, order,
                        sampling_freq)
 
@@ -583,7 +738,21 @@ def filter_highpass(series: Any, freq_min: float, order: int = 2,
 def filter_bandpass(series: Any, freq_range: tuple[float, float], order: int = 2,
                     sampling_freq: float | None = None) -> Any:
     """Butterworth band-pass filter for ``freq_range = (low, high)``; see
-    :func:`filter_lowpass`."""
+    :func:`filter_lowpass`.
+
+    Examples
+    --------
+    >>> from datamatrix import SeriesColumn, series as srs
+    >>> t = np.arange(200) / 100
+    >>> dm = DataMatrix(length=1)
+    >>> dm.s = SeriesColumn(depth=200)
+    >>> dm.s = [3 + np.sin(2 * np.pi * 10 * t)]
+    >>> band = srs.filter_bandpass(dm.s, freq_range=(5, 20), sampling_freq=100)
+    >>> band.shape
+    (1, 200)
+    >>> abs(float(np.mean(band[0][100:]))) < 0.1
+    True
+    """
     return _map_traces(series, _kernels.filter_block, 'bandpass', freq_range, order,
                        sampling_freq)
 
@@ -601,6 +770,19 @@ def blinkreconstruct(series: Any, vt: float = 5, vt_start: float = 10,
     ------
     ValueError
         For an unknown ``mode``.
+
+    Examples
+    --------
+    >>> from datamatrix import SeriesColumn, series as srs
+    >>> rng = np.random.default_rng(0)
+    >>> pupil = 1000 + rng.normal(0, 1, 200)
+    >>> pupil[90:110] = 0
+    >>> dm = DataMatrix(length=1)
+    >>> dm.pupil = SeriesColumn(depth=200)
+    >>> dm.pupil = [pupil]
+    >>> reconstructed = srs.blinkreconstruct(dm.pupil, mode='advanced')
+    >>> float(dm.pupil[0].min()), round(float(reconstructed[0].min()))
+    (0.0, 998)
     """
     return _map_traces(series, _kernels.blinkreconstruct_block, vt=vt,
                        vt_start=vt_start, vt_end=vt_end, maxdur=maxdur, margin=margin,
@@ -617,6 +799,17 @@ def fft(series: Column, truncate: bool = True) -> _SeriesColumn:
     -------
     SeriesColumn
         Of the input's dtype.
+
+    Examples
+    --------
+    >>> from datamatrix import SeriesColumn, series as srs
+    >>> dm = DataMatrix(length=1)
+    >>> dm.s = SeriesColumn(depth=4)
+    >>> dm.s = [[1, 0, 0, 0]]
+    >>> print(srs.fft(dm.s))
+    col[[1. 1.]]
+    >>> print(srs.fft(dm.s, truncate=False))
+    col[[1. 1. 1. 1.]]
     """
     return _map_2d(series, _kernels.fft_block, truncate)
 
@@ -629,6 +822,15 @@ def threshold(series: Column, fnc: Callable[[float], Any],
     -------
     SeriesColumn
         0.0 and 1.0 values, same depth.
+
+    Examples
+    --------
+    >>> from datamatrix import SeriesColumn, series as srs
+    >>> dm = DataMatrix(length=1)
+    >>> dm.s = SeriesColumn(depth=6)
+    >>> dm.s = [[1, 5, 5, 1, 5, 1]]
+    >>> print(srs.threshold(dm.s, lambda x: x > 2, min_length=2))
+    col[[0. 1. 1. 0. 0. 0.]]
     """
     return _map_2d(series, _kernels.threshold_block, fnc, min_length)
 
@@ -650,18 +852,39 @@ def first_occurrence(series: Column, value: Any, equal: bool = True) -> FloatCol
         NaN matches NaN; a sequence gives one value per row.
     equal : bool
         False: search for the first sample that differs from ``value``.
+
+    Examples
+    --------
+    >>> from datamatrix import SeriesColumn, series as srs
+    >>> dm = DataMatrix(length=2)
+    >>> dm.s = SeriesColumn(depth=4)
+    >>> dm.s = [[0, 1, 1, 0], [0, 0, 0, 0]]
+    >>> print(srs.first_occurrence(dm.s, 1))
+    col[ 1. nan]
+    >>> print(srs.first_occurrence(dm.s, 1, equal=False))
+    col[0. 0.]
     """
     return _occurrence(series, value, equal, _kernels.first_occurrence_block)
 
 
 def last_occurrence(series: Column, value: Any, equal: bool = True) -> FloatColumn:
     """Per row, the index of the last sample equal to ``value``; see
-    :func:`first_occurrence`."""
+    :func:`first_occurrence`.
+
+    Examples
+    --------
+    >>> from datamatrix import SeriesColumn, series as srs
+    >>> dm = DataMatrix(length=2)
+    >>> dm.s = SeriesColumn(depth=4)
+    >>> dm.s = [[0, 1, 1, 0], [0, 0, 0, 0]]
+    >>> print(srs.last_occurrence(dm.s, 1))
+    col[ 2. nan]
+    """
     return _occurrence(series, value, equal, _kernels.last_occurrence_block)
 
 
 # --------------------------------------------------------------------------------------
-# Per-trace functions of the reference, used by client packages (SPEC 14.1)
+# Per-trace functions of the reference, used by client packages
 # --------------------------------------------------------------------------------------
 
 def _one_trace(a: Any, name: str) -> np.ndarray:

@@ -68,7 +68,8 @@ def _read_cfg(tmp_path, env_limit=None, toml=None):
 
 
 def test_pyproject_and_environment_precedence(tmp_path):
-    """pyproject.toml sets any key; DATAMATRIX_MEMORY_LIMIT overrides its budget."""
+    """pyproject.toml sets known keys (unknown ones are ignored, with a warning);
+    DATAMATRIX_MEMORY_LIMIT overrides its budget."""
     toml = '[tool.datamatrix]\nmemory_limit = "1GB"\nsave_chunk_size = 4096\ncustom = 3\n'
-    assert _read_cfg(tmp_path, toml=toml) == ['1000000000', '4096', '3']
+    assert _read_cfg(tmp_path, toml=toml) == ['1000000000', '4096', 'None']
     assert _read_cfg(tmp_path, env_limit='512MiB', toml=toml)[0] == '536870912'

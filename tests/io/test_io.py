@@ -16,7 +16,6 @@ import pytest
 
 from datamatrix import (DataMatrix, FloatColumn, IntColumn, MixedColumn,
                         MultiDimensionalColumn, SeriesColumn, cfg, io)
-from datamatrix._engine.memory import manager
 from datamatrix.errors import BinFormatError
 from datamatrix.io import _binary, _files
 
@@ -124,12 +123,16 @@ def test_readtxt_duplicate_names_are_renamed(folder):
 
 
 def test_readtxt_ragged_rows(folder):
-    """Short rows get '' with a warning naming the column; extra fields are ignored."""
+    """Short rows get '' with a warning naming the column; extra fields are an error
+    naming the line (issue 15: they used to be dropped silently)."""
     path = folder / 'a.csv'
-    path.write_text('a,b,c\n1,2\n3,4,5,6\n', encoding='utf-8')
+    path.write_text('a,b,c\n1,2\n3,4,5\n', encoding='utf-8')
     with pytest.warns(UserWarning, match='Some rows miss column c'):
         dm = io.readtxt(path)
     assert list(dm.c) == ['', 5] and len(dm.column_names) == 3
+    path.write_text('a,b,c\n1,2\n3,4,5,6\n', encoding='utf-8')
+    with pytest.raises(ValueError, match='line 3: 4 fields'):
+        io.readtxt(path)
 
 
 def test_readtxt_empty_and_header_only(folder):
@@ -609,14 +612,17 @@ def test_readbin_inconsistent_manifest(saved, change):
 
 
 def test_readbin_refuses_legacy_pickle_files(folder):
-    """A gzip-tar holding a pickle (the old format) is refused, saying why."""
+    """A gzip-tar that is not a 1.0 file, a bare pickle and gzip data are refused, saying why.
+
+    (Real datamatrix-1.0 files are read safely: tests/test_legacy.py.)
+    """
     payload = pickle.dumps({'would': 'run code'})
     path = folder / 'old.dm'
     with tarfile.open(path, 'w:gz') as archive:
         info = tarfile.TarInfo('datamatrix.pickle')
         info.size = len(payload)
         archive.addfile(info, stdio.BytesIO(payload))
-    with pytest.raises(BinFormatError, match='legacy.*arbitrary code'):
+    with pytest.raises(BinFormatError, match='not a legacy datamatrix file'):
         io.readbin(path)
     path.write_bytes(payload)
     with pytest.raises(BinFormatError, match='pickle'):
@@ -652,6 +658,7 @@ def test_write_into_read_only_folder(folder, monkeypatch):
             def refuse(*args, **kwargs):
                 raise PermissionError(errno.EACCES, 'Permission denied')
             monkeypatch.setattr(_files.tempfile, 'mkstemp', refuse)
+            monkeypatch.setattr(_files, '_unnamed_files', False)  # no O_TMPFILE either
         with pytest.raises(PermissionError, match='folder'):
             io.writebin(DataMatrix(a=[2]), path)
         with pytest.raises(PermissionError):

@@ -144,7 +144,8 @@ def _failing_write_after(limit):
             name = os.readlink(f'/proc/self/fd/{fd}')
         except OSError:
             name = ''
-        if '.tmp-' in name:
+        # a named temporary file, or an unnamed (O_TMPFILE) one: '<folder>/#<inode> (deleted)'
+        if '.tmp-' in name or os.path.basename(name).startswith('#'):
             size = memoryview(data).nbytes
             if written[0] + size > limit:
                 raise OSError(errno.ENOSPC, 'No space left on device')

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 PACKAGE = pathlib.Path(__file__).parents[2] / 'src' / 'datamatrix'
-FOUNDATION = {'datamatrix.errors'}
+FOUNDATION = {'datamatrix.errors', 'datamatrix._optional'}
 
 
 def _modules() -> dict[str, pathlib.Path]:

@@ -1074,7 +1074,7 @@ def test_repr():
 
 
 def test_repr_html():
-    """_repr_html_ is a table with name(depth) headers and truncation notes."""
+    """_repr_html_ is a table with cell shapes in MD headers, first and last rows."""
     dm = DataMatrix(length=101)
     dm.s = SeriesColumn(depth=5)
     dm.s = 1
@@ -1082,11 +1082,11 @@ def test_repr_html():
         dm[f'c{index}'] = index
     html = dm._repr_html_()
     assert '<table' in html
-    assert 'Showing 100 of 101 rows' in html
+    assert '… 91 rows …' in html  # 5 first and 5 last rows (issue 15)
     assert 'Showing 20 of 21 columns' in html
     small = DataMatrix(length=1)
     small.s = SeriesColumn(depth=5)
-    assert 's(5)' in small._repr_html_()
+    assert 's<br /><small>5</small>' in small._repr_html_()
     assert 'Showing' not in small._repr_html_()
 
 

@@ -26,6 +26,7 @@ from typing import Iterator
 import numpy as np
 
 from datamatrix._engine.config import cfg
+from datamatrix._engine.progress import tracked
 
 _PAGE = mmap.PAGESIZE
 _POSIX = os.name == 'posix'
@@ -48,7 +49,7 @@ def row_blocks(n_rows: int, row_nbytes: int,
     if max_bytes is None:
         max_bytes = cfg.save_chunk_size
     step = max(1, int(max_bytes) // max(1, row_nbytes))
-    for start in range(0, n_rows, step):
+    for start in tracked(range(0, n_rows, step), n_rows * row_nbytes):  # a bar if large
         yield start, min(n_rows, start + step)
 
 

@@ -15,6 +15,7 @@ from typing import Callable, Iterable, Iterator
 import numpy as np
 
 from datamatrix._engine.memory import manager
+from datamatrix._engine.progress import tracked
 from datamatrix._engine.storage import ArrayStore, populate_pages, release_pages, row_blocks
 
 
@@ -169,7 +170,7 @@ def nanmedian(store: ArrayStore, cell_shape: tuple) -> np.ndarray:
     step = max(1, int(cfg.save_chunk_size) // max(1, len(array) * array.itemsize))
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', RuntimeWarning)
-        for start in range(0, n_cells, step):
+        for start in tracked(range(0, n_cells, step), array.nbytes):
             # one cell position per row: numpy's nanmedian is leanest along axis 1
             part = np.array(flat[:, start:start + step].T, dtype=np.float64, order='C')
             result[start:start + step] = np.nanmedian(part, axis=1) if len(array) \

@@ -2,7 +2,7 @@
 
 Every function takes plain numpy arrays and returns new ones; inputs are never
 modified and nothing here knows about DataMatrix objects or columns. A *block* has
-shape ``(rows, ..., samples)``: per-trace algorithms (the SPEC 8.2 mapping functions)
+shape ``(rows, ..., samples)``: per-trace algorithms (the mapping functions of ``series``)
 act along the **last** axis of every row/cell, so a 1-D array is a single trace.
 Functions whose name ends in ``2d`` in their signature work on ``(rows, samples)``
 blocks only.

@@ -22,7 +22,7 @@ def _matches(block2d: FloatArray, value: Any, equal: bool) -> NDArray[np.bool_]:
 def first_occurrence_block(block2d: ArrayLike, value: Any,
                            equal: bool = True) -> FloatArray:
     """Per row, the index of the first sample equal to (or, with ``equal=False``,
-    different from) ``value``; NaN if there is none (SPEC 8.2).
+    different from) ``value``; NaN if there is none.
 
     Parameters
     ----------
@@ -50,7 +50,7 @@ def first_occurrence_block(block2d: ArrayLike, value: Any,
 def last_occurrence_block(block2d: ArrayLike, value: Any,
                           equal: bool = True) -> FloatArray:
     """Per row, the index of the last sample equal to (or, with ``equal=False``,
-    different from) ``value``; NaN if there is none (SPEC 8.2).
+    different from) ``value``; NaN if there is none.
 
     Parameters and return value are as for :func:`first_occurrence_block`.
 
@@ -65,7 +65,7 @@ def last_occurrence_block(block2d: ArrayLike, value: Any,
 
 
 def roll_block(block: ArrayLike, shift: Any) -> FloatArray:
-    """Circularly shift every row along the last axis (SPEC 8.1).
+    """Circularly shift every row along the last axis.
 
     Parameters
     ----------
@@ -114,7 +114,7 @@ def roll_block(block: ArrayLike, shift: Any) -> FloatArray:
 
 
 def endlock_block(block2d: ArrayLike) -> FloatArray:
-    """Move every row's trailing NaNs to its start (SPEC 8.1).
+    """Move every row's trailing NaNs to its start.
 
     Rows are shifted right by the length of their trailing NaN run; interior NaNs
     move with their neighbours; all-NaN rows and rows without trailing NaN are
@@ -161,7 +161,7 @@ def lock_pads(lock: Any, rows: int) -> tuple[NDArray[np.int64], int]:
 
 
 def lock_block(block2d: ArrayLike, lock: Any) -> tuple[FloatArray, int]:
-    """Shift rows so that their ``lock`` positions line up (SPEC 8.1).
+    """Shift rows so that their ``lock`` positions line up.
 
     ``zero_point = int(max(lock))``; row ``i`` is shifted right by
     ``pad_i = int(zero_point - lock[i])`` (truncated) into a block of depth
@@ -209,7 +209,7 @@ def lock_block(block2d: ArrayLike, lock: Any) -> tuple[FloatArray, int]:
 
 def trim_bounds(block2d: ArrayLike, value: float = np.nan, start: bool = False,
                 end: bool = True) -> tuple[int, int]:
-    """Slice bounds that trim positions where every row equals ``value`` (SPEC 8.1).
+    """Slice bounds that trim positions where every row equals ``value``.
 
     Parameters
     ----------
@@ -243,7 +243,7 @@ def trim_bounds(block2d: ArrayLike, value: float = np.nan, start: bool = False,
 
 
 def normalize_time_block(data2d: ArrayLike, times2d: ArrayLike) -> FloatArray:
-    """Place every value at the sample position of its time stamp (SPEC 8.1).
+    """Place every value at the sample position of its time stamp.
 
     Each value goes to position ``ceil(time)``; later values win on collisions;
     all other positions are NaN. The result depth is ``ceil(max time) + 1``

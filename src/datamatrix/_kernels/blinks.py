@@ -199,7 +199,7 @@ def blinkreconstruct_trace(trace1d: ArrayLike, vt: float = 5, vt_start: float = 
                            smooth_winlen: int = 21, std_thr: float = 3,
                            gap_margin: int = 20, gap_vt: float = 10,
                            mode: str = 'original') -> FloatArray:
-    """Reconstruct the pupil size during blinks in one trace (SPEC 8.2).
+    """Reconstruct the pupil size during blinks in one trace.
 
     In both modes the trace is smoothed (hanning window of ``smooth_winlen``; the
     raw trace with a warning if that fails) and the velocity is the first

@@ -12,7 +12,7 @@ from datamatrix._kernels._common import FloatArray, _as_block
 
 def reduce_block(block: ArrayLike,
                  operation: Callable[..., Any] = np.nanmean) -> FloatArray:
-    """Reduce every row's cell to one number (SPEC 9).
+    """Reduce every row's cell to one number.
 
     First tries ``operation(block, axis=<all cell axes>)``; if that raises
     ``TypeError`` (an operation without ``axis``), calls ``operation(cell)`` for
@@ -62,7 +62,7 @@ def _count_per_row(mask: NDArray[np.bool_]) -> NDArray[np.int64]:
 
 
 def nancount_block(block: ArrayLike) -> NDArray[np.int64]:
-    """Per row, the number of NaN elements in its cell (SPEC 9).
+    """Per row, the number of NaN elements in its cell.
 
     Examples
     --------
@@ -73,7 +73,7 @@ def nancount_block(block: ArrayLike) -> NDArray[np.int64]:
 
 
 def infcount_block(block: ArrayLike) -> NDArray[np.int64]:
-    """Per row, the number of +INF and -INF elements in its cell (SPEC 9).
+    """Per row, the number of +INF and -INF elements in its cell.
 
     Examples
     --------

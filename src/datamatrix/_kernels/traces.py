@@ -10,13 +10,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from datamatrix._optional import optional_import
 from datamatrix._kernels._common import (_as_block, _integer, _runs, _runs_mask, _traces,
                                          FILTER_TYPES, FloatArray, WINDOW_TYPES)
 
 
 def smooth_block(block: ArrayLike, winlen: int = 11,
                  wintype: str = 'hanning') -> FloatArray:
-    """Smooth every trace by convolution with a normalised window (SPEC 8.2).
+    """Smooth every trace by convolution with a normalised window.
 
     Each trace is extended at both ends by its mirror image, excluding the edge
     sample, over ``(winlen - 1) / 2`` samples, and convolved with the window scaled
@@ -75,13 +76,13 @@ def smooth_block(block: ArrayLike, winlen: int = 11,
         return block.copy()
     # scipy's 'mirror' mode is the reflection that excludes the edge sample; one
     # pass in C, several times faster than a numpy loop over the window.
-    from scipy.ndimage import convolve1d
+    convolve1d = optional_import('scipy.ndimage', 'smooth').convolve1d
     return convolve1d(block, window, axis=-1, mode='mirror')
 
 
 def downsample_block(block: ArrayLike, by: int,
                      fnc: Callable[..., ArrayLike] = np.nanmean) -> FloatArray:
-    """Reduce every run of ``by`` consecutive samples to one value (SPEC 8.2).
+    """Reduce every run of ``by`` consecutive samples to one value.
 
     Trailing samples that do not fill a whole run are dropped, so the new depth is
     ``depth // by`` (possibly 0).
@@ -140,7 +141,7 @@ def _interpolate_trace(trace: FloatArray) -> FloatArray:
 
 
 def interpolate_block(block: ArrayLike) -> FloatArray:
-    """Fill NaN samples by linear interpolation between valid samples (SPEC 8.2).
+    """Fill NaN samples by linear interpolation between valid samples.
 
     Leading and trailing NaNs take the nearest valid value. All-NaN traces are
     returned unchanged, with a single ``UserWarning`` per call.
@@ -175,7 +176,7 @@ def interpolate_block(block: ArrayLike) -> FloatArray:
 
 
 def z_block(block: ArrayLike) -> FloatArray:
-    """Z-transform every trace: ``(x - nanmean(x)) / nanstd(x)`` (ddof=0, SPEC 8.2).
+    """Z-transform every trace: ``(x - nanmean(x)) / nanstd(x)`` (ddof=0).
 
     NaNs stay NaN; a constant trace gives NaN (0 / 0).
 
@@ -222,7 +223,7 @@ def _check_frequencies(freq: Any, btype: str,
 
 def filter_block(block: ArrayLike, btype: str, freq: Any, order: int = 2,
                  sampling_freq: float | None = None) -> FloatArray:
-    """Apply a Butterworth filter once, forward only, to every trace (SPEC 8.2).
+    """Apply a Butterworth filter once, forward only, to every trace.
 
     The filter is ``scipy.signal.butter(order, freq, btype=btype, fs=sampling_freq,
     output='sos')`` applied with ``scipy.signal.sosfilt``. NaNs propagate.
@@ -261,7 +262,7 @@ def filter_block(block: ArrayLike, btype: str, freq: Any, order: int = 2,
         raise ValueError(f'btype must be one of {", ".join(FILTER_TYPES)}, not {btype!r}')
     order = _integer(order, 'order', minimum=1)
     freq = _check_frequencies(freq, btype, sampling_freq)
-    from scipy import signal  # lazily: importing datamatrix must stay cheap
+    signal = optional_import('scipy.signal', 'filtering')  # lazily: keeps import cheap
     sos = signal.butter(order, freq, btype=btype, fs=sampling_freq, output='sos')
     if block.size == 0:
         return block.copy()
@@ -269,7 +270,7 @@ def filter_block(block: ArrayLike, btype: str, freq: Any, order: int = 2,
 
 
 def fft_block(block: ArrayLike, truncate: bool = True) -> FloatArray:
-    """Real part of the FFT of every trace (SPEC 8.2, *reference quirk*).
+    """Real part of the FFT of every trace (as datamatrix 1.0 computes it).
 
     With ``truncate``, only the first ``depth // 2`` values are kept.
 
@@ -287,7 +288,7 @@ def fft_block(block: ArrayLike, truncate: bool = True) -> FloatArray:
 
 def threshold_block(block: ArrayLike, fnc: Callable[[float], Any],
                     min_length: int = 1) -> FloatArray:
-    """Mark runs of at least ``min_length`` samples for which ``fnc`` is true (SPEC 8.2).
+    """Mark runs of at least ``min_length`` samples for which ``fnc`` is true.
 
     Parameters
     ----------

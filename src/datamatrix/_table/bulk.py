@@ -1,7 +1,7 @@
 """Whole-array versions of the conversion rules of the 1-D column types.
 
 Each function here gives exactly what the per-value rule in
-:mod:`datamatrix._table.keys` gives for every element (SPEC 3.8-3.10), but
+:mod:`datamatrix._table.keys` gives for every element, but
 does the work with numpy on whole arrays: numbers that arrive as a numeric
 ndarray need no per-item work, and strings are converted once per distinct
 value. Strings are parsed by ``fastnumbers`` when it is installed (the
@@ -161,7 +161,7 @@ def mixed_from_codes(distinct: list[str], codes: np.ndarray) -> list:
 
 
 def mixed_from_strings(strings: list[str]) -> list:
-    """MixedColumn values of a list of ``str`` (SPEC 3.8), one parse per distinct string."""
+    """MixedColumn values of a list of ``str``, one parse per distinct string."""
     lookup = dict.fromkeys(strings)
     distinct = list(lookup)
     lookup = dict(zip(distinct, _distinct_strings(distinct)))
@@ -183,7 +183,7 @@ def _floatable_ints(values: list, kinds: set) -> bool:
 
 
 def mixed_values(values: Any, count: int) -> list:
-    """MixedColumn values for ``count`` rows from a scalar or a sequence (SPEC 3.3, 3.8)."""
+    """MixedColumn values for ``count`` rows from a scalar or a sequence."""
     from datamatrix._table.keys import values_for
     if isinstance(values, bytes):
         values = values.decode('utf-8')
@@ -217,7 +217,7 @@ def mixed_values(values: Any, count: int) -> list:
 
 
 def float_values(values: Any, count: int) -> np.ndarray:
-    """FloatColumn values (float64) for ``count`` rows (SPEC 3.9)."""
+    """FloatColumn values (float64) for ``count`` rows."""
     from datamatrix._table.keys import values_for
     if isinstance(values, bytes):
         values = values.decode('utf-8')
@@ -244,7 +244,7 @@ def float_values(values: Any, count: int) -> np.ndarray:
 
 
 def int_values(values: Any, count: int) -> np.ndarray:
-    """IntColumn values (int64) for ``count`` rows (SPEC 3.10)."""
+    """IntColumn values (int64) for ``count`` rows."""
     from datamatrix._table.keys import values_for
     if isinstance(values, bytes):
         values = values.decode('utf-8')
@@ -309,7 +309,7 @@ def _sorted_unique(distinct: list) -> tuple[list, list, list]:
 def mixed_factorise(seq: list) -> tuple[list, np.ndarray] | None:
     """``(unique, codes)`` of stored MixedColumn values, or None for unusual objects.
 
-    ``unique`` is exactly ``MixedColumn.unique`` (SPEC 3.7: distinct values sorted
+    ``unique`` is exactly ``MixedColumn.unique`` (distinct values sorted
     naturally, or by text form if they cannot be ordered together; NaN once, last)
     and ``codes[i]`` is the position of ``seq[i]`` in it.
     """

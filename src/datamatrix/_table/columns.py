@@ -1,4 +1,4 @@
-"""Column types: what the values of a column mean (SPEC 3).
+"""Column types: what the values of a column mean.
 
 :class:`BaseColumn` holds what every column shares: the DataMatrix it is bound
 to, the ids of the rows it holds, metadata, selection by comparison and the
@@ -100,19 +100,36 @@ class BaseColumn:
     # -- identity and binding --------------------------------------------------------
     @property
     def dm(self):
-        """The DataMatrix this column is bound to."""
+        """The DataMatrix this column is bound to.
+
+        Examples
+        --------
+        >>> dm = DataMatrix(rt=[500, 600])
+        >>> dm.rt.dm is dm
+        True
+        """
         return self._datamatrix
 
     @property
     def name(self) -> str | list[str] | None:
-        """The name under which ``self.dm`` holds this column (a list if aliased)."""
+        """The name under which ``self.dm`` holds this column (a list if aliased).
+
+        Examples
+        --------
+        >>> dm = DataMatrix(rt=[500, 600])
+        >>> dm.rt.name
+        'rt'
+        >>> dm.alias = dm.rt
+        >>> dm.rt.name
+        ['rt', 'alias']
+        """
         names = [name for name, col in self._datamatrix._cols.items() if col is self]
         if not names:
             return None
         return names[0] if len(names) == 1 else names
 
     def _bind(self, column: 'BaseColumn', rowid: np.ndarray) -> 'BaseColumn':
-        """Bind a result column as SPEC 3.1 says and return it."""
+        """Bind a result column to the DataMatrix of this column and return it."""
         if len(rowid) == len(self._datamatrix):
             column._datamatrix = self._datamatrix
             column._rowid = rowid
@@ -134,11 +151,26 @@ class BaseColumn:
 
     @property
     def shape(self) -> tuple:
+        """``(rows,)`` for 1-D columns; multidimensional columns add their cell shape.
+
+        Examples
+        --------
+        >>> dm = DataMatrix(rt=[500, 600, 700])
+        >>> dm.rt.shape
+        (3,)
+        """
         return (len(self),)
 
     @property
     def loaded(self) -> bool:
-        """1-D columns are always in memory."""
+        """1-D columns are always in memory.
+
+        Examples
+        --------
+        >>> dm = DataMatrix(rt=[500, 600])
+        >>> dm.rt.loaded
+        True
+        """
         return True
 
     @loaded.setter
@@ -203,7 +235,18 @@ class BaseColumn:
         return array if dtype is None else array.astype(dtype)
 
     def equals(self, other: Any) -> bool:
-        """Whether ``other`` is a column of the same length with equal values (NaN == NaN)."""
+        """Whether ``other`` is a column of the same length with equal values (NaN == NaN).
+
+        Examples
+        --------
+        >>> from datamatrix import NAN
+        >>> a = DataMatrix(x=[1, NAN])
+        >>> b = DataMatrix(x=[1, NAN])
+        >>> a.x.equals(b.x)
+        True
+        >>> a.x.equals([1, 2])
+        False
+        """
         if not isinstance(other, BaseColumn) or len(other) != len(self):
             return False
         for a, b in zip(self, other):
@@ -216,7 +259,7 @@ class BaseColumn:
         return True
 
     def _compare(self, op: str, other: Any):
-        """Rows for which ``cell OP other`` holds, as a DataMatrix (SPEC 3.4)."""
+        """Rows for which ``cell OP other`` holds, as a DataMatrix."""
         self._object_cells = None  # a MixedColumn keeps its cells here for the selection
         try:
             mask = np.asarray(self._compare_mask(op, other), dtype=bool)
@@ -370,7 +413,14 @@ class BaseColumn:
 
     @property
     def count(self) -> int:
-        """The number of distinct values."""
+        """The number of distinct values.
+
+        Examples
+        --------
+        >>> dm = DataMatrix(condition=['a', 'b', 'a', 'c'])
+        >>> dm.condition.count
+        3
+        """
         return len(self.unique)
 
     # -- printing ---------------------------------------------------------------------------
@@ -384,9 +434,8 @@ class BaseColumn:
         return f'<{type(self).__name__}>[0x{id(self):x}]\n{self}'
 
     def _repr_html_(self) -> str:
-        rows = ''.join(f'<tr><td>{i}</td><td>{v}</td></tr>'
-                       for i, v in zip(self._rowid[:100], list(self)[:100]))
-        return f'<table><tr><th>#</th><th>{self.name}</th></tr>{rows}</table>'
+        from datamatrix._table.printing import column_html
+        return column_html(self)
 
     def __getstate__(self):
         return self.__dict__.copy()
@@ -404,7 +453,25 @@ _PLAIN_OPERANDS = frozenset({int, float, str})
 
 
 class MixedColumn(BaseColumn):
-    """A column of ``int``, ``float``, ``str`` and ``None`` values (default ``''``)."""
+    """A column of ``int``, ``float``, ``str`` and ``None`` values (default ``''``).
+
+    Examples
+    --------
+    >>> dm = DataMatrix(length=4)
+    >>> dm.x = 1, '2', 'three', None
+    >>> print(dm.x)
+    col[1, 2, 'three', None]
+    >>> [type(value).__name__ for value in dm.x]
+    ['int', 'int', 'str', 'NoneType']
+    >>> print(dm.x == 2)
+    +---+---+
+    | # | x |
+    +---+---+
+    | 1 | 2 |
+    +---+---+
+    >>> print(dm[:2].x * 10)
+    col[10, 20]
+    """
 
     default_value = ''
 
@@ -448,10 +515,32 @@ class MixedColumn(BaseColumn):
 
     @property
     def dtype(self):
+        """Not available: a MixedColumn holds Python objects of several types.
+
+        Examples
+        --------
+        >>> dm = DataMatrix(x=[1, 'a'])
+        >>> dm.x.dtype
+        Traceback (most recent call last):
+            ...
+        AttributeError: 'MixedColumn' has no dtype
+        """
         raise AttributeError("'MixedColumn' has no dtype")
 
     @property
     def array(self):
+        """Not available: use ``list(col)`` for the values of a MixedColumn.
+
+        Examples
+        --------
+        >>> dm = DataMatrix(x=[1, 'a'])
+        >>> list(dm.x)
+        [1, 'a']
+        >>> dm.x.array
+        Traceback (most recent call last):
+            ...
+        AttributeError: 'MixedColumn' has no array
+        """
         raise AttributeError("'MixedColumn' has no array")
 
     # -- comparisons: no conversion, failures are False ------------------------------------
@@ -492,7 +581,7 @@ class MixedColumn(BaseColumn):
         values = self._operand_values(other)
         result = []
         for cell, value in zip(self._seq, values):
-            value = convert_mixed(value)  # the operand follows SPEC 3.8 first: '2' is 2
+            value = convert_mixed(value)  # converted as a MixedColumn cell first: '2' is 2
             a, b = (value, cell) if reflected else (cell, value)
             if _is_number(a) and _is_number(b):
                 number = fnc(a, b)  # a float result stays a float: 20 * .5 is 10.0
@@ -524,31 +613,84 @@ class MixedColumn(BaseColumn):
 
     @property
     def mean(self) -> CallableFloat:
+        """The mean of the numeric cells; text and ``None`` are ignored.
+
+        Examples
+        --------
+        >>> dm = DataMatrix(x=[1, 2, 'missing', 6])
+        >>> dm.x.mean
+        3.0
+        >>> dm.x.mean()
+        3.0
+        """
         return self._statistic(np.mean)
 
     @property
     def median(self) -> CallableFloat:
+        """The median of the numeric cells; text and ``None`` are ignored.
+
+        Examples
+        --------
+        >>> DataMatrix(x=[1, 2, 'missing', 6]).x.median
+        2.0
+        """
         return self._statistic(np.median)
 
     @property
     def std(self) -> CallableFloat:
+        """The standard deviation (``ddof=1``) of the numeric cells; NaN for fewer than two.
+
+        Examples
+        --------
+        >>> DataMatrix(x=[1, 2, 'missing', 6]).x.std
+        2.6457513110645907
+        >>> DataMatrix(x=[1, 'a']).x.std
+        nan
+        """
         return self._statistic(lambda v: np.std(v, ddof=1), minimum=2)
 
     @property
     def min(self) -> CallableFloat:
+        """The smallest numeric cell; text and ``None`` are ignored.
+
+        Examples
+        --------
+        >>> DataMatrix(x=[3, 'a', 2]).x.min
+        2.0
+        """
         return self._statistic(np.min)
 
     @property
     def max(self) -> CallableFloat:
+        """The largest numeric cell; text and ``None`` are ignored.
+
+        Examples
+        --------
+        >>> DataMatrix(x=[3, 'a', 2]).x.max
+        3.0
+        """
         return self._statistic(np.max)
 
     @property
     def sum(self) -> CallableFloat:
+        """The sum of the numeric cells; text and ``None`` are ignored.
+
+        Examples
+        --------
+        >>> DataMatrix(x=[3, 'a', 2]).x.sum
+        5.0
+        """
         return self._statistic(np.sum)
 
     @property
     def unique(self) -> list:
-        """Distinct values, sorted naturally or by text form; NaN once."""
+        """Distinct values, sorted naturally or by text form; NaN once.
+
+        Examples
+        --------
+        >>> DataMatrix(x=['b', 1, 'a', 1, 2.5]).x.unique
+        [1, 2.5, 'a', 'b']
+        """
         unique = _bulk.mixed_unique(self._seq)
         return self._unique_slow() if unique is None else unique
 
@@ -577,7 +719,17 @@ def _is_number(value: Any) -> bool:
 
 
 class NumericColumn(BaseColumn):
-    """Behaviour shared by :class:`FloatColumn` and :class:`IntColumn`."""
+    """Behaviour shared by :class:`FloatColumn` and :class:`IntColumn`.
+
+    Examples
+    --------
+    >>> from datamatrix import FloatColumn, IntColumn, NumericColumn
+    >>> dm = DataMatrix(length=2)
+    >>> dm.f = FloatColumn
+    >>> dm.i = IntColumn
+    >>> isinstance(dm.f, NumericColumn), isinstance(dm.i, NumericColumn)
+    (True, True)
+    """
 
     _storage_dtype: type = np.float64
 
@@ -613,13 +765,36 @@ class NumericColumn(BaseColumn):
 
     @property
     def array(self) -> np.ndarray:
-        """A copy of the values."""
+        """A copy of the values.
+
+        Examples
+        --------
+        >>> from datamatrix import FloatColumn
+        >>> dm = DataMatrix(length=3)
+        >>> dm.x = FloatColumn
+        >>> dm.x = 1, 2, 3
+        >>> dm.x.array
+        array([1., 2., 3.])
+        """
         return self._seq.copy()
 
     def _print_form(self) -> Any:
         return self._seq
 
     def equals(self, other: Any) -> bool:
+        """Whether ``other`` holds the same values (NaN equals NaN in FloatColumns).
+
+        Examples
+        --------
+        >>> from datamatrix import FloatColumn, IntColumn
+        >>> dm = DataMatrix(length=2)
+        >>> dm.f = FloatColumn
+        >>> dm.i = IntColumn
+        >>> dm.f = 1, 2
+        >>> dm.i = 1, 2
+        >>> dm.f.equals(dm.i)
+        True
+        """
         if isinstance(other, NumericColumn):
             return len(other) == len(self) and bool(
                 np.array_equal(self._seq, other._seq, equal_nan=True)
@@ -642,18 +817,51 @@ class NumericColumn(BaseColumn):
 
     @property
     def mean(self) -> CallableFloat:
+        """The mean, ignoring NaN.
+
+        Examples
+        --------
+        >>> from datamatrix import FloatColumn, NAN
+        >>> dm = DataMatrix(length=3)
+        >>> dm.x = FloatColumn
+        >>> dm.x = 1, NAN, 4
+        >>> dm.x.mean
+        2.5
+        """
         if len(self) == 0:
             warnings.warn('Mean of empty slice', RuntimeWarning, stacklevel=2)
         return self._statistic(np.nanmean)
 
     @property
     def median(self) -> CallableFloat:
+        """The median, ignoring NaN.
+
+        Examples
+        --------
+        >>> from datamatrix import FloatColumn, NAN
+        >>> dm = DataMatrix(length=4)
+        >>> dm.x = FloatColumn
+        >>> dm.x = 1, NAN, 4, 10
+        >>> dm.x.median
+        4.0
+        """
         if len(self) == 0:
             warnings.warn('Mean of empty slice', RuntimeWarning, stacklevel=2)
         return self._statistic(np.nanmedian)
 
     @property
     def std(self) -> CallableFloat:
+        """The standard deviation (``ddof=1``), ignoring NaN.
+
+        Examples
+        --------
+        >>> from datamatrix import FloatColumn, NAN
+        >>> dm = DataMatrix(length=4)
+        >>> dm.x = FloatColumn
+        >>> dm.x = 1, NAN, 2, 3
+        >>> dm.x.std
+        1.0
+        """
         if len(self) < 2:
             warnings.warn('Degrees of freedom <= 0 for slice', RuntimeWarning,
                           stacklevel=2)
@@ -661,18 +869,62 @@ class NumericColumn(BaseColumn):
 
     @property
     def min(self) -> CallableFloat:
+        """The smallest value, ignoring NaN (NaN if every value is NaN).
+
+        Examples
+        --------
+        >>> from datamatrix import FloatColumn, NAN
+        >>> dm = DataMatrix(length=3)
+        >>> dm.x = FloatColumn
+        >>> dm.x = 5, NAN, 2
+        >>> dm.x.min
+        2.0
+        """
         return self._statistic(_NANMIN)
 
     @property
     def max(self) -> CallableFloat:
+        """The largest value, ignoring NaN (NaN if every value is NaN).
+
+        Examples
+        --------
+        >>> from datamatrix import FloatColumn, NAN
+        >>> dm = DataMatrix(length=3)
+        >>> dm.x = FloatColumn
+        >>> dm.x = 5, NAN, 2
+        >>> dm.x.max
+        5.0
+        """
         return self._statistic(_NANMAX)
 
     @property
     def sum(self) -> CallableFloat:
+        """The sum, ignoring NaN.
+
+        Examples
+        --------
+        >>> from datamatrix import IntColumn
+        >>> dm = DataMatrix(length=3)
+        >>> dm.x = IntColumn
+        >>> dm.x = 5, 1, 2
+        >>> dm.x.sum
+        8.0
+        """
         return self._statistic(np.nansum)
 
     @property
     def unique(self) -> np.ndarray:
+        """The distinct values, sorted, as an array.
+
+        Examples
+        --------
+        >>> from datamatrix import IntColumn
+        >>> dm = DataMatrix(length=4)
+        >>> dm.x = IntColumn
+        >>> dm.x = 3, 1, 3, 2
+        >>> dm.x.unique
+        array([1, 2, 3])
+        """
         return np.unique(self._seq)
 
     # -- bulk paths: whole-array conversion and arithmetic ----------------------------------
@@ -756,7 +1008,25 @@ the values hold no NaN (a NaN in the values makes the plain result NaN)."""
 
 
 class FloatColumn(NumericColumn):
-    """A float64 column in which NaN marks a missing value."""
+    """A float64 column in which NaN marks a missing value.
+
+    Examples
+    --------
+    >>> from datamatrix import FloatColumn, NAN
+    >>> dm = DataMatrix(length=3)
+    >>> dm.x = FloatColumn
+    >>> print(dm.x)
+    col[nan nan nan]
+    >>> dm.x = 1, '2.5', NAN
+    >>> print(dm.x)
+    col[1.  2.5 nan]
+    >>> print(dm.x > 1)
+    +---+-----+
+    | # |  x  |
+    +---+-----+
+    | 1 | 2.5 |
+    +---+-----+
+    """
 
     default_value = math.nan
     dtype = float
@@ -787,7 +1057,23 @@ class FloatColumn(NumericColumn):
 
 
 class IntColumn(NumericColumn):
-    """An int64 column; it cannot hold missing values (0 is the default)."""
+    """An int64 column; it cannot hold missing values (0 is the default).
+
+    Examples
+    --------
+    >>> from datamatrix import IntColumn
+    >>> dm = DataMatrix(length=3)
+    >>> dm.x = IntColumn
+    >>> dm.x = 1, '2', 3.0
+    >>> print(dm.x)
+    col[1 2 3]
+    >>> dm.x[0] = 'one'
+    Traceback (most recent call last):
+        ...
+    datamatrix.errors.InvalidValueError: an IntColumn cannot hold 'one'
+    >>> print(dm.x)
+    col[1 2 3]
+    """
 
     default_value = 0
     dtype = int

@@ -54,7 +54,7 @@ def _column_name(column: BaseColumn) -> str:
 # -- keep_only ------------------------------------------------------------------------
 
 def keep_only(dm: RowSet, *cols: Any) -> RowSet:
-    """A copy of ``dm`` (same family) with only the given columns (SPEC 7.5).
+    """A copy of ``dm`` (same family) with only the given columns.
 
     Parameters
     ----------
@@ -77,6 +77,7 @@ def keep_only(dm: RowSet, *cols: Any) -> RowSet:
 
     Examples
     --------
+    >>> from datamatrix.operations import keep_only
     >>> from datamatrix import DataMatrix
     >>> dm = DataMatrix(a=[1], b=[2], c=[3])
     >>> keep_only(dm, dm.c, 'a').column_names
@@ -225,7 +226,7 @@ def _best_type(values: list) -> type:
 
 
 def auto_type(dm: RowSet) -> RowSet:
-    """A new DataMatrix where MixedColumns get the best-fitting type (SPEC 7.1).
+    """A new DataMatrix where MixedColumns get the best-fitting type.
 
     A MixedColumn becomes an IntColumn if every value is an int, else a
     FloatColumn if every value is a number (NaN and INF included), else it
@@ -237,6 +238,7 @@ def auto_type(dm: RowSet) -> RowSet:
 
     Examples
     --------
+    >>> from datamatrix.operations import auto_type
     >>> from datamatrix import DataMatrix
     >>> dm = auto_type(DataMatrix(a=[1, 2.0], b=[1, 1.5], c=[1, 'x']))
     >>> [type(col).__name__ for _, col in dm.columns]

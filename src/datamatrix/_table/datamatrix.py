@@ -1,4 +1,4 @@
-"""The table: :class:`DataMatrix` and its :class:`Row` view (SPEC 2).
+"""The table: :class:`DataMatrix` and its :class:`Row` view.
 
 A DataMatrix holds named columns (insertion-ordered), the ids of its rows and a
 *family id* shared with every DataMatrix derived from it by row selection.
@@ -18,6 +18,7 @@ import numpy as np
 from datamatrix._table import keys as _keys
 from datamatrix._table.columns import BaseColumn, FloatColumn, IntColumn, MixedColumn
 from datamatrix._table.combine import keep_only, stack_tables
+from datamatrix._table.hints import suggestion
 from datamatrix._table.keys import RowSet, is_int
 from datamatrix._table.multidim import _MultiDimensionalColumn, _SeriesColumn
 from datamatrix.errors import (ColumnNotFoundError, InvalidKeyError, InvalidValueError,
@@ -50,6 +51,13 @@ def _check_name(name: Any) -> str:
     if not isinstance(name, str):
         raise InvalidValueError(f'column names must be str, not {type(name).__name__}')
     return name
+
+
+
+def _no_column(name: Any, names: Any) -> ColumnNotFoundError:
+    """The error for an unknown column, suggesting the nearest names."""
+    hint = suggestion(name, names, 'columns')
+    return ColumnNotFoundError(f'no column named {name!r}{hint}')
 
 
 class _Columns(dict):
@@ -113,7 +121,7 @@ class _Columns(dict):
 
 
 class DataMatrix(RowSet):
-    """A table of named columns, one row per trial (SPEC 2).
+    """A table of named columns, one row per trial.
 
     Parameters
     ----------
@@ -129,10 +137,36 @@ class DataMatrix(RowSet):
 
     Examples
     --------
-    >>> from datamatrix import DataMatrix
+    >>> from datamatrix import DataMatrix, FloatColumn
     >>> dm = DataMatrix(a=[1, 2], b=['x', 'y'])
     >>> dm.a.sum
     3.0
+    >>> dm = DataMatrix(length=3)
+    >>> dm.condition = 'a', 'b', 'a'
+    >>> dm.rt = FloatColumn
+    >>> dm.rt = 500, 620, 580
+    >>> print(dm)
+    +---+-----------+-------+
+    | # | condition |   rt  |
+    +---+-----------+-------+
+    | 0 |     a     | 500.0 |
+    | 1 |     b     | 620.0 |
+    | 2 |     a     | 580.0 |
+    +---+-----------+-------+
+    >>> print((dm.condition == 'a').rt)
+    col[500. 580.]
+    >>> dm.rt.mean
+    566.6666666666666
+    >>> print(dm[1:])
+    +---+-----------+-------+
+    | # | condition |   rt  |
+    +---+-----------+-------+
+    | 1 |     b     | 620.0 |
+    | 2 |     a     | 580.0 |
+    +---+-----------+-------+
+    >>> dm = DataMatrix({'x': [1, 2], 'y': [3, 4]}, default_col_type=int)
+    >>> print(dm.x + dm.y)
+    col[4 6]
     """
 
     def __init__(self, length: Any = 0, default_col_type: Any = MixedColumn,
@@ -188,6 +222,26 @@ class DataMatrix(RowSet):
 
     @property
     def length(self) -> int:
+        """The number of rows; assigning a new length drops rows or adds empty ones.
+
+        Examples
+        --------
+        >>> dm = DataMatrix(length=3)
+        >>> dm.length
+        3
+        >>> dm.x = 1, 2, 3
+        >>> dm.length = 5
+        >>> print(dm)
+        +---+---+
+        | # | x |
+        +---+---+
+        | 0 | 1 |
+        | 1 | 2 |
+        | 2 | 3 |
+        | 3 |   |
+        | 4 |   |
+        +---+---+
+        """
         return len(self._rowid)
 
     @length.setter
@@ -201,14 +255,44 @@ class DataMatrix(RowSet):
 
     @property
     def shape(self) -> tuple[int, int]:
+        """``(rows, columns)``.
+
+        Examples
+        --------
+        >>> dm = DataMatrix(a=[1, 2, 3], b=['x', 'y', 'z'])
+        >>> dm.shape
+        (3, 2)
+        """
         return len(self), len(self._cols)
 
     @property
     def empty(self) -> bool:
+        """Whether the DataMatrix has no rows or no columns.
+
+        Examples
+        --------
+        >>> DataMatrix(length=3).empty
+        True
+        >>> DataMatrix(a=[1, 2]).empty
+        False
+        """
         return len(self) == 0 or len(self._cols) == 0
 
     @property
     def sorted(self) -> bool:
+        """Whether the columns are listed alphabetically (default) or by insertion.
+
+        Examples
+        --------
+        >>> dm = DataMatrix(length=1)
+        >>> dm.b = 1
+        >>> dm.a = 2
+        >>> dm.column_names
+        ['a', 'b']
+        >>> dm.sorted = False
+        >>> dm.column_names
+        ['b', 'a']
+        """
         return self._sorted
 
     @sorted.setter
@@ -217,6 +301,18 @@ class DataMatrix(RowSet):
 
     @property
     def default_col_type(self) -> type:
+        """The type of columns created from plain values: MixedColumn unless set.
+
+        Examples
+        --------
+        >>> from datamatrix import FloatColumn
+        >>> dm = DataMatrix(length=2, default_col_type=float)
+        >>> dm.default_col_type is FloatColumn
+        True
+        >>> dm.x = '1', '2.5'
+        >>> print(dm.x)
+        col[1.  2.5]
+        """
         return self._default_col_type
 
     @default_col_type.setter
@@ -228,6 +324,16 @@ class DataMatrix(RowSet):
 
     @property
     def metadata(self) -> Any:
+        """Any object attached to the DataMatrix (kept by selections and by writebin).
+
+        Examples
+        --------
+        >>> dm = DataMatrix(length=2, metadata={'subject': 1})
+        >>> dm.metadata
+        {'subject': 1}
+        >>> (dm[:1]).metadata
+        {'subject': 1}
+        """
         return self._metadata
 
     @metadata.setter
@@ -236,19 +342,58 @@ class DataMatrix(RowSet):
 
     @property
     def column_names(self) -> list[str]:
+        """The names of the columns (alphabetical unless ``sorted`` is False).
+
+        Examples
+        --------
+        >>> dm = DataMatrix(rt=[500, 600], condition=['a', 'b'])
+        >>> dm.column_names
+        ['condition', 'rt']
+        """
         names = list(self._cols)
         return sorted(names) if self._sorted else names
 
     @property
     def columns(self) -> list[tuple[str, BaseColumn]]:
+        """``(name, column)`` pairs, in the order of ``column_names``.
+
+        Examples
+        --------
+        >>> dm = DataMatrix(rt=[500, 600], condition=['a', 'b'])
+        >>> for name, column in dm.columns:
+        ...     print(name, list(column))
+        ...
+        condition ['a', 'b']
+        rt [500, 600]
+        """
         return [(name, self._cols[name]) for name in self.column_names]
 
     @property
     def rows(self) -> list[int]:
+        """The positions of the rows: ``[0, 1, ..., len(dm) - 1]``.
+
+        Examples
+        --------
+        >>> DataMatrix(length=3).rows
+        [0, 1, 2]
+        """
         return list(range(len(self)))
 
     @property
     def is_2d(self) -> bool:
+        """True if no column is multidimensional (the DataMatrix is a plain table).
+
+        Examples
+        --------
+        >>> from datamatrix import SeriesColumn
+        >>> dm = DataMatrix(length=2)
+        >>> dm.rt = 500, 600
+        >>> dm.is_2d
+        True
+        >>> dm.pupil = SeriesColumn(depth=10)
+        >>> dm.is_2d
+        False
+        """
         return not any(isinstance(c, _MultiDimensionalColumn) for c in self._cols.values())
 
     def __contains__(self, item: Any) -> bool:
@@ -278,7 +423,18 @@ class DataMatrix(RowSet):
     __hash__ = None  # until datamatrix.convert binds it
 
     def equals(self, other: Any) -> bool:
-        """Whether ``other`` holds the same columns with the same content."""
+        """Whether ``other`` holds the same columns with the same content.
+
+        Examples
+        --------
+        >>> a = DataMatrix(x=[1, 2])
+        >>> b = DataMatrix(x=[1, 2])
+        >>> a == b, a.equals(b)
+        (False, True)
+        >>> b.x[0] = 3
+        >>> a.equals(b)
+        False
+        """
         if not isinstance(other, DataMatrix) or len(other._cols) != len(self._cols):
             return False
         return all(name in other._cols and col.equals(other._cols[name])
@@ -312,7 +468,7 @@ class DataMatrix(RowSet):
         try:
             column = cols[name]
         except KeyError:
-            raise ColumnNotFoundError(f'no column named {name!r}') from None
+            raise _no_column(name, self._cols) from None
         if type(cols) is _Columns:
             cols.cache(name, column)
         return column
@@ -325,7 +481,7 @@ class DataMatrix(RowSet):
 
     def __delattr__(self, name: str) -> None:
         if name not in self._cols:
-            raise ColumnNotFoundError(f'no column named {name!r}')
+            raise _no_column(name, self._cols)
         del self._cols[name]
 
     # -- columns ------------------------------------------------------------------------------
@@ -382,7 +538,7 @@ class DataMatrix(RowSet):
         if isinstance(key, (str, bytes)):
             name = _check_name(key)
             if name not in self._cols:
-                raise ColumnNotFoundError(f'no column named {name!r}')
+                raise _no_column(name, self._cols)
             del self._cols[name]
             return
         if isinstance(key, BaseColumn):
@@ -402,11 +558,19 @@ class DataMatrix(RowSet):
         self._keep_rows(keep)
 
     def rename(self, old: str, new: str) -> None:
-        """Rename column ``old`` to ``new`` in place, keeping its position."""
+        """Rename column ``old`` to ``new`` in place, keeping its position.
+
+        Examples
+        --------
+        >>> dm = DataMatrix(rt=[500, 600])
+        >>> dm.rename('rt', 'response_time')
+        >>> dm.column_names
+        ['response_time']
+        """
         if old == new:
             return
         if old not in self._cols:
-            raise ColumnNotFoundError(f'no column named {old!r}')
+            raise _no_column(old, self._cols)
         if new in self._cols:
             raise ValueError(f'a column named {new!r} exists already')
         if not isinstance(new, str) or not new.isidentifier() or keyword.iskeyword(new):
@@ -484,7 +648,7 @@ class DataMatrix(RowSet):
             try:
                 return self._cols[name]
             except KeyError:
-                raise ColumnNotFoundError(f'no column named {name!r}') from None
+                raise _no_column(name, self._cols) from None
         if isinstance(key, BaseColumn):
             if key in self:
                 return key
@@ -569,7 +733,23 @@ class DataMatrix(RowSet):
 
 
 class Row:
-    """One row of a DataMatrix; reading and writing cells by column name."""
+    """One row of a DataMatrix; reading and writing cells by column name.
+
+    Examples
+    --------
+    >>> dm = DataMatrix(rt=[500, 600], condition=['a', 'b'])
+    >>> row = dm[1]
+    >>> row.rt, row['condition']
+    (600, 'b')
+    >>> row.rt = 650
+    >>> print(dm.rt)
+    col[500, 650]
+    >>> for name, value in row:
+    ...     print(name, value)
+    ...
+    condition b
+    rt 650
+    """
 
     def __init__(self, dm: DataMatrix, index: int) -> None:
         object.__setattr__(self, '_dm', dm)
@@ -609,14 +789,40 @@ class Row:
 
     @property
     def column_names(self) -> list[str]:
+        """The names of the columns, as ``dm.column_names``.
+
+        Examples
+        --------
+        >>> DataMatrix(rt=[500], condition=['a'])[0].column_names
+        ['condition', 'rt']
+        """
         return self._dm.column_names
 
     @property
     def as_slice(self) -> DataMatrix:
+        """The row as a DataMatrix of one row (of the same family).
+
+        Examples
+        --------
+        >>> dm = DataMatrix(rt=[500, 600])
+        >>> print(dm[1].as_slice)
+        +---+-----+
+        | # |  rt |
+        +---+-----+
+        | 1 | 600 |
+        +---+-----+
+        """
         return self._dm[self._index:self._index + 1]
 
     def equals(self, other: 'Row') -> bool:
-        """Same length and pairwise equal values (NaN equals NaN)."""
+        """Same length and pairwise equal values (NaN equals NaN).
+
+        Examples
+        --------
+        >>> dm = DataMatrix(x=[1, 2, 1])
+        >>> dm[0].equals(dm[2]), dm[0].equals(dm[1])
+        (True, False)
+        """
         if not isinstance(other, Row) or len(other) != len(self):
             return False
         for (_, a), (_, b) in zip(self, other):

@@ -1,7 +1,7 @@
 """Turning the many forms of a row key into positions, and value conversions.
 
 Shared by the table and every column type so that all of them accept exactly
-the same keys (SPEC 2.9, 3.2, 4.3).
+the same keys.
 """
 from __future__ import annotations
 
@@ -154,7 +154,7 @@ def to_number(value: Any) -> int | float:
 
 
 def convert_mixed(value: Any) -> Any:
-    """The MixedColumn conversion rule (SPEC 3.8)."""
+    """The MixedColumn conversion rule."""
     if value is None:
         return None
     if isinstance(value, bytes):
@@ -173,7 +173,7 @@ def convert_mixed(value: Any) -> Any:
 
 
 def convert_float(value: Any) -> float:
-    """The FloatColumn conversion rule (SPEC 3.9)."""
+    """The FloatColumn conversion rule."""
     if isinstance(value, (numbers.Real, np.integer, np.floating, np.bool_)):
         return float(value)
     if value is None or isinstance(value, (str, bytes)):
@@ -191,7 +191,7 @@ _INT64 = np.iinfo(np.int64)
 
 
 def convert_int(value: Any) -> int:
-    """The IntColumn conversion rule (SPEC 3.10)."""
+    """The IntColumn conversion rule."""
     if isinstance(value, (bool, np.bool_)):
         return int(value)
     if isinstance(value, (int, np.integer)):
@@ -214,7 +214,7 @@ def convert_int(value: Any) -> int:
 
 
 def text_form(value: Any) -> str:
-    """The text form of a value (SPEC 0)."""
+    """The text form of a value."""
     if isinstance(value, bytes):
         return value.decode('utf-8')
     if isinstance(value, (bool, np.bool_)):

@@ -1,4 +1,4 @@
-"""Multidimensional columns: one array cell per row (SPEC 4).
+"""Multidimensional columns: one array cell per row.
 
 The values live in an :class:`~datamatrix._engine.storage.ArrayStore` that the memory
 manager may move between RAM and a spill file; every access goes through
@@ -19,6 +19,7 @@ import numpy as np
 from datamatrix._table import keys as _keys
 from datamatrix._engine import stream as _stream
 from datamatrix._table.columns import BaseColumn, FloatColumn, IntColumn, MixedColumn
+from datamatrix._table.hints import listing, nearest, suggestion
 from datamatrix._table.keys import is_int
 from datamatrix._engine.memory import manager
 from datamatrix.errors import (InvalidKeyError, InvalidValueError, MemoryBudgetError,
@@ -86,7 +87,26 @@ def _check_dtype(dtype: Any) -> np.dtype:
 
 
 class _MultiDimensionalColumn(BaseColumn):
-    """A column whose cells are float arrays of one shape."""
+    """A column whose cells are float arrays of one shape.
+
+    Examples
+    --------
+    >>> from datamatrix import MultiDimensionalColumn
+    >>> dm = DataMatrix(condition=['a', 'b'])
+    >>> dm.erp = MultiDimensionalColumn(shape=(('Fz', 'Cz'), 3))
+    >>> dm.erp = np.arange(12.).reshape(2, 2, 3)
+    >>> dm.erp[0]
+    array([[0., 1., 2.],
+           [3., 4., 5.]])
+    >>> print(dm.erp[:, 'Cz', 0])
+    col[3. 9.]
+    >>> print(dm.erp[:, 'Cz', ...])
+    col[ 4. 10.]
+    >>> dm.erp[..., 'Fz']
+    array([3., 4., 5.])
+    >>> isinstance(dm.erp, MultiDimensionalColumn)
+    True
+    """
 
     _multidimensional = True
 
@@ -203,15 +223,49 @@ class _MultiDimensionalColumn(BaseColumn):
 
     @property
     def shape(self) -> tuple:
+        """``(rows,) + cell shape``.
+
+        Examples
+        --------
+        >>> from datamatrix import MultiDimensionalColumn
+        >>> dm = DataMatrix(length=4)
+        >>> dm.erp = MultiDimensionalColumn(shape=(('Fz', 'Cz', 'Pz'), 100))
+        >>> dm.erp.shape
+        (4, 3, 100)
+        """
         return self._store.shape
 
     @property
     def dtype(self):
-        """``float`` for float64 columns, ``np.float32`` for compact ones."""
+        """``float`` for float64 columns, ``np.float32`` for compact ones.
+
+        Examples
+        --------
+        >>> from datamatrix import SeriesColumn
+        >>> dm = DataMatrix(length=2)
+        >>> dm.a = SeriesColumn(depth=3)
+        >>> dm.b = SeriesColumn(depth=3, dtype=np.float32)
+        >>> dm.a.dtype, dm.b.dtype
+        (<class 'float'>, <class 'numpy.float32'>)
+        """
         return float if self._dtype == np.float64 else np.float32
 
     @property
     def depth(self) -> int:
+        """The size of the first cell dimension; assign to lengthen or shorten a 2-D column.
+
+        Examples
+        --------
+        >>> from datamatrix import SeriesColumn
+        >>> dm = DataMatrix(length=1)
+        >>> dm.s = SeriesColumn(depth=3)
+        >>> dm.s = [[1, 2, 3]]
+        >>> dm.s.depth
+        3
+        >>> dm.s.depth = 5
+        >>> print(dm.s)
+        col[[ 1.  2.  3. nan nan]]
+        """
         return self._cell_shape[0]
 
     @depth.setter
@@ -235,19 +289,70 @@ class _MultiDimensionalColumn(BaseColumn):
 
     @property
     def index_names(self) -> list:
+        """The index names of every cell dimension (positions for unnamed dimensions).
+
+        Examples
+        --------
+        >>> from datamatrix import MultiDimensionalColumn
+        >>> dm = DataMatrix(length=1)
+        >>> dm.erp = MultiDimensionalColumn(shape=(('Fz', 'Cz'), 3))
+        >>> dm.erp.index_names
+        [['Fz', 'Cz'], [0, 1, 2]]
+        """
         return [list(d) if isinstance(d, tuple) else list(range(d)) for d in self._dims]
 
     @property
     def index_values(self) -> list:
+        """The positions ``0..size-1`` of every cell dimension.
+
+        Examples
+        --------
+        >>> from datamatrix import MultiDimensionalColumn
+        >>> dm = DataMatrix(length=1)
+        >>> dm.erp = MultiDimensionalColumn(shape=(('Fz', 'Cz'), 3))
+        >>> dm.erp.index_values
+        [[0, 1], [0, 1, 2]]
+        """
         return [list(range(_size(d))) for d in self._dims]
 
     @property
     def plottable(self) -> np.ndarray:
+        """The data with the row axis last, as ``matplotlib.pyplot.plot`` wants it.
+
+        Examples
+        --------
+        >>> from datamatrix import SeriesColumn
+        >>> dm = DataMatrix(length=2)
+        >>> dm.s = SeriesColumn(depth=3)
+        >>> dm.s = [[1, 2, 3], [4, 5, 6]]
+        >>> dm.s.plottable
+        array([[1., 4.],
+               [2., 5.],
+               [3., 6.]])
+        """
         return np.swapaxes(self._use(), 0, -1)
 
     @property
     def loaded(self) -> bool:
-        """Whether the data is in memory; assign to load or offload by hand."""
+        """Whether the data is in memory; assign to load or offload by hand.
+
+        Examples
+        --------
+        >>> from datamatrix import SeriesColumn
+        >>> dm = DataMatrix(length=2)
+        >>> dm.s = SeriesColumn(depth=1000)
+        >>> dm.s = 1
+        >>> dm.s.loaded
+        True
+        >>> dm.s.loaded = False
+        >>> dm.s.loaded
+        False
+        >>> float(dm.s.mean[0])
+        1.0
+        >>> dm.s[0, 0] = 2
+        >>> dm.s.loaded
+        True
+        """
         return self._store.loaded
 
     @loaded.setter
@@ -260,7 +365,23 @@ class _MultiDimensionalColumn(BaseColumn):
 
     @property
     def array(self) -> np.ndarray:
-        """A copy of the full data, in memory."""
+        """A copy of the full data, in memory.
+
+        Examples
+        --------
+        >>> from datamatrix import SeriesColumn
+        >>> dm = DataMatrix(length=2)
+        >>> dm.s = SeriesColumn(depth=2)
+        >>> dm.s = [[1, 2], [3, 4]]
+        >>> copy = dm.s.array
+        >>> copy[0, 0] = 100
+        >>> copy
+        array([[100.,   2.],
+               [  3.,   4.]])
+        >>> print(dm.s)
+        col[[1. 2.]
+         [3. 4.]]
+        """
         return self._in_memory_copy()
 
     def _in_memory_copy(self) -> np.ndarray:
@@ -277,7 +398,18 @@ class _MultiDimensionalColumn(BaseColumn):
         return array if dtype is None else array.astype(dtype)
 
     def setallrows(self, value: Any) -> None:
-        """Write ``value``, broadcast to the cell shape, into every row."""
+        """Write ``value``, broadcast to the cell shape, into every row.
+
+        Examples
+        --------
+        >>> from datamatrix import SeriesColumn
+        >>> dm = DataMatrix(length=2)
+        >>> dm.s = SeriesColumn(depth=3)
+        >>> dm.s.setallrows([1, 2, 3])
+        >>> print(dm.s)
+        col[[1. 2. 3.]
+         [1. 2. 3.]]
+        """
         array = self._value_array(value)
         try:
             cell = np.broadcast_to(array, self._cell_shape)
@@ -291,10 +423,37 @@ class _MultiDimensionalColumn(BaseColumn):
 
     @property
     def unique(self):
+        """Not supported for multidimensional columns: ``NotImplementedError``.
+
+        Examples
+        --------
+        >>> from datamatrix import SeriesColumn
+        >>> dm = DataMatrix(length=2)
+        >>> dm.s = SeriesColumn(depth=3)
+        >>> dm.s.unique
+        Traceback (most recent call last):
+            ...
+        NotImplementedError: unique is not supported for multidimensional columns
+        >>> dm.s = [[1, 2, 2], [2, 3, 3]]
+        >>> np.unique(dm.s.array)
+        array([1., 2., 3.])
+        """
         raise NotImplementedError('unique is not supported for multidimensional columns')
 
     @property
     def count(self):
+        """Not supported for multidimensional columns: ``NotImplementedError``.
+
+        Examples
+        --------
+        >>> from datamatrix import SeriesColumn
+        >>> dm = DataMatrix(length=2)
+        >>> dm.s = SeriesColumn(depth=3)
+        >>> dm.s.count
+        Traceback (most recent call last):
+            ...
+        NotImplementedError: count is not supported for multidimensional columns
+        """
         raise NotImplementedError('count is not supported for multidimensional columns')
 
     # -- reading -----------------------------------------------------------------------
@@ -370,7 +529,12 @@ class _MultiDimensionalColumn(BaseColumn):
                 if name == item or (isinstance(name, float) and isinstance(item, float)
                                     and math.isnan(name) and math.isnan(item)):
                     return position
-        raise InvalidValueError(f'{item!r} is not an index name of dimension {axis}')
+        if isinstance(dim, tuple):
+            close = suggestion(item, dim) if nearest(item, dim) else ''
+            raise InvalidValueError(f'{item!r} is not an index name of dimension {axis} '
+                                    f'(its names: {listing(dim)}){close}')
+        raise InvalidValueError(f'{item!r} is not an index of dimension {axis}, which has '
+                                f'no names: use a position from 0 to {size - 1}')
 
     def _cell_selector(self, axes: list) -> Callable[[np.ndarray], np.ndarray]:
         """A function that applies the cell-axis part of a key to a block of rows.
@@ -440,7 +604,7 @@ class _MultiDimensionalColumn(BaseColumn):
         return self._row_result(store, axes)
 
     def _row_result(self, store, axes: list) -> BaseColumn:
-        """Case 4 of SPEC 4.3: a column for a multi-row selection."""
+        """A column for a multi-row selection of several cells."""
         rows = axes[0][1]
         rowid = self._rowid[rows]
         cell_dims = []
@@ -517,7 +681,7 @@ class _MultiDimensionalColumn(BaseColumn):
             self._write(axes, self._value_array(value), legacy=True)
 
     def _write(self, axes: list, value: np.ndarray, legacy: bool) -> None:
-        """Write ``value`` into the region that ``axes`` address (SPEC 4.5)."""
+        """Write ``value`` into the region that ``axes`` address."""
         array = self._store.array
         row_kind, rows = axes[0]
         positions = _keys.as_positions(rows, len(array)) if row_kind != 'single' \
@@ -542,8 +706,18 @@ class _MultiDimensionalColumn(BaseColumn):
                                                             value.ndim:]:
             value = np.broadcast_to(value, logical_shape).reshape(full_shape) \
                 if value.ndim else value
-        elif value.size == int(np.prod(logical_shape)):
+        elif value.size == int(np.prod(logical_shape)) and \
+                value.ndim < len(logical_shape):
             value = value.reshape(full_shape)
+        elif value.size == int(np.prod(logical_shape)) and value.ndim:
+            # Same number of values but as many axes in another order or grouping:
+            # reshaping would silently mix e.g. channels and samples.
+            raise ShapeMismatchError(
+                f'cannot assign a value of shape {value.shape} to a region of shape '
+                f'{logical_shape}: the values would be reshaped, mixing up its axes; '
+                f'reorder the axes first, e.g. with numpy.moveaxis(value, source, '
+                f'destination), or pass a flat array of '
+                f'{value.size // max(len(positions), 1)} values per row')
         else:
             raise ShapeMismatchError(
                 f'cannot assign a value of shape {value.shape} to a region of shape '
@@ -636,7 +810,7 @@ class _MultiDimensionalColumn(BaseColumn):
         return self._bind(self._with_store(store), self._rowid)
 
     def _map(self, fnc: Callable) -> BaseColumn:
-        """``col @ fnc`` (SPEC 4.8): the first result's type decides the column type."""
+        """``col @ fnc``: the first result's type decides the column type."""
         n = len(self)
         if n == 0:
             return self._bind(self._with_store(
@@ -661,37 +835,117 @@ class _MultiDimensionalColumn(BaseColumn):
         return self._bind(column, self._rowid)
 
     # -- descriptives over rows -----------------------------------------------------------
-    # Not a "use" (SPEC 5.1 lists indexing, writes, arithmetic and mapping): they stream
+    # Not a "use" (indexing, writes, arithmetic and mapping are): they stream
     # over the array where it is, so they never load or evict anything.
     def _reduce(self, fnc: Callable, *args: Any) -> CallableArray:
         return _callable(fnc(self._store, self._cell_shape, *args))
 
     @property
     def mean(self) -> CallableArray:
+        """The mean over rows, per cell position, ignoring NaN (streamed, never loads).
+
+        Examples
+        --------
+        >>> from datamatrix import SeriesColumn, NAN
+        >>> dm = DataMatrix(length=3)
+        >>> dm.s = SeriesColumn(depth=3)
+        >>> dm.s = [[1, 2, 3], [3, 4, NAN], [5, 6, 9]]
+        >>> print(dm.s.mean)
+        [3. 4. 6.]
+        """
         return self._reduce(_stream.nanmean_rows)
 
     @property
     def median(self) -> CallableArray:
+        """The median over rows, per cell position, ignoring NaN.
+
+        Examples
+        --------
+        >>> from datamatrix import SeriesColumn
+        >>> dm = DataMatrix(length=3)
+        >>> dm.s = SeriesColumn(depth=2)
+        >>> dm.s = [[1, 10], [2, 20], [9, 90]]
+        >>> print(dm.s.median)
+        [ 2. 20.]
+        """
         return self._reduce(_stream.nanmedian)
 
     @property
     def std(self) -> CallableArray:
+        """The standard deviation over rows (``ddof=1``), per cell position, ignoring NaN.
+
+        Examples
+        --------
+        >>> from datamatrix import SeriesColumn
+        >>> dm = DataMatrix(length=3)
+        >>> dm.s = SeriesColumn(depth=2)
+        >>> dm.s = [[1, 10], [2, 20], [3, 30]]
+        >>> print(dm.s.std)
+        [ 1. 10.]
+        """
         return self._reduce(_stream.nanstd)
 
     @property
     def min(self) -> CallableArray:
+        """The minimum over rows, per cell position, ignoring NaN.
+
+        Examples
+        --------
+        >>> from datamatrix import SeriesColumn
+        >>> dm = DataMatrix(length=2)
+        >>> dm.s = SeriesColumn(depth=2)
+        >>> dm.s = [[1, 20], [2, 10]]
+        >>> print(dm.s.min)
+        [ 1. 10.]
+        """
         return self._reduce(_stream.nanextreme, np.fmin)
 
     @property
     def max(self) -> CallableArray:
+        """The maximum over rows, per cell position, ignoring NaN.
+
+        Examples
+        --------
+        >>> from datamatrix import SeriesColumn
+        >>> dm = DataMatrix(length=2)
+        >>> dm.s = SeriesColumn(depth=2)
+        >>> dm.s = [[1, 20], [2, 10]]
+        >>> print(dm.s.max)
+        [ 2. 20.]
+        """
         return self._reduce(_stream.nanextreme, np.fmax)
 
     @property
     def sum(self) -> CallableArray:
+        """The sum over rows, per cell position, ignoring NaN.
+
+        Examples
+        --------
+        >>> from datamatrix import SeriesColumn, NAN
+        >>> dm = DataMatrix(length=2)
+        >>> dm.s = SeriesColumn(depth=2)
+        >>> dm.s = [[1, 20], [2, NAN]]
+        >>> print(dm.s.sum)
+        [ 3. 20.]
+        """
         return self._reduce(_stream.nansum)
 
     # -- equality, printing, pickling ----------------------------------------------------
     def equals(self, other: Any) -> bool:
+        """Whether ``other`` is a multidimensional column of the same shape and values.
+
+        Examples
+        --------
+        >>> from datamatrix import SeriesColumn
+        >>> dm = DataMatrix(length=2)
+        >>> dm.a = SeriesColumn(depth=2)
+        >>> dm.b = SeriesColumn(depth=2)
+        >>> dm.a.equals(dm.b)
+        True
+        >>> dm.b[0] = 1
+        >>> dm.a.equals(dm.b)
+        False
+        """
         if not isinstance(other, _MultiDimensionalColumn):
             return False
         if other.shape != self.shape:
@@ -726,6 +980,22 @@ class _SeriesColumn(_MultiDimensionalColumn):
     Like in datamatrix 1.0, ``_SeriesColumn(dm, depth=n)`` makes an unattached
     column for ``dm`` (client packages do this); ``dm.x = SeriesColumn(n)`` is
     the usual way.
+
+    Examples
+    --------
+    >>> from datamatrix import SeriesColumn
+    >>> dm = DataMatrix(length=2)
+    >>> dm.pupil = SeriesColumn(depth=3)
+    >>> dm.pupil[0] = [1, 2, 3]
+    >>> dm.pupil[1] = 4
+    >>> print(dm.pupil)
+    col[[1. 2. 3.]
+     [4. 4. 4.]]
+    >>> print(dm.pupil[:, 1:])
+    col[[2. 3.]
+     [4. 4.]]
+    >>> isinstance(dm.pupil, SeriesColumn)
+    True
     """
 
     def __init__(self, datamatrix, depth: int | None = None, shape: Any = None,
@@ -787,7 +1057,19 @@ class MultiDimensionalColumn(metaclass=_SpecFactory):
 
 
 class SeriesColumn(metaclass=_SpecFactory):
-    """Spec of a series column (one trace per row): ``dm.x = SeriesColumn(depth)``."""
+    """Spec of a series column (one trace per row): ``dm.x = SeriesColumn(depth)``.
+
+    Examples
+    --------
+    >>> from datamatrix import SeriesColumn
+    >>> dm = DataMatrix(length=2)
+    >>> dm.pupil = SeriesColumn(depth=4, defaultnan=False)
+    >>> print(dm.pupil)
+    col[[0. 0. 0. 0.]
+     [0. 0. 0. 0.]]
+    >>> dm.pupil.shape
+    (2, 4)
+    """
 
     _column_class = _SeriesColumn
 

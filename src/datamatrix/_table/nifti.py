@@ -1,4 +1,4 @@
-"""``NiftiColumn``: a column of NIfTI brain images (SPEC 14.1, optional ``nibabel``).
+"""``NiftiColumn``: a column of NIfTI brain images (optional ``nibabel``).
 
 Each cell holds a ``nibabel`` image object, a path to an image file, or ``None``
 (the default, an empty cell). Paths are stored as given and the file is loaded
@@ -15,11 +15,20 @@ extra: ``pip install "datamatrix[nifti]"``.
 
 Examples
 --------
->>> from datamatrix import DataMatrix, NiftiColumn    # doctest: +SKIP
->>> dm = DataMatrix(length=2)                         # doctest: +SKIP
->>> dm.img = NiftiColumn                              # doctest: +SKIP
->>> dm.img = 'sub-01.nii.gz', 'sub-02.nii.gz'         # doctest: +SKIP
->>> mean_image = dm.img[...]                          # doctest: +SKIP
+>>> import nibabel
+>>> from datamatrix import NiftiColumn
+>>> for subject, value in (('01', 1.), ('02', 3.)):
+...     image = nibabel.Nifti1Image(np.full((2, 2, 2), value), affine=np.eye(4))
+...     nibabel.save(image, f'sub-{subject}.nii.gz')
+...
+>>> dm = DataMatrix(length=2)
+>>> dm.img = NiftiColumn
+>>> dm.img = 'sub-01.nii.gz', 'sub-02.nii.gz'
+>>> print(dm.img)
+col['sub-01.nii.gz', 'sub-02.nii.gz']
+>>> mean_image = dm.img[...]
+>>> float(mean_image.get_fdata()[0, 0, 0])
+2.0
 """
 from __future__ import annotations
 
@@ -28,20 +37,14 @@ from typing import Any
 
 import numpy as np
 
+from datamatrix._optional import optional_import
 from datamatrix._table import keys as _keys
 from datamatrix._table.columns import BaseColumn
 from datamatrix.errors import InvalidValueError
 
-_INSTALL = 'pip install "datamatrix[nifti]"'
-
 
 def _nibabel():
-    try:
-        import nibabel
-    except ImportError as exc:
-        raise ImportError(f'NiftiColumn needs the optional package nibabel; install it '
-                          f'with `{_INSTALL}` (or `pip install nibabel`)') from exc
-    return nibabel
+    return optional_import('nibabel', 'NiftiColumn')
 
 
 def _is_image(value: Any) -> bool:
@@ -64,6 +67,21 @@ class NiftiColumn(BaseColumn):
     ImportError
         On creation, when nibabel is not installed (the message names the
         ``datamatrix[nifti]`` extra).
+
+    Examples
+    --------
+    >>> import nibabel
+    >>> from datamatrix import NiftiColumn
+    >>> dm = DataMatrix(length=3)
+    >>> dm.img = NiftiColumn
+    >>> dm.img[0] = nibabel.Nifti1Image(np.zeros((2, 2, 2)), affine=np.eye(4))
+    >>> dm.img[1] = nibabel.Nifti1Image(np.ones((2, 2, 2)), affine=np.eye(4))
+    >>> print(dm.img)
+    col['<Nifti1Image (2, 2, 2)>', '<Nifti1Image (2, 2, 2)>', None]
+    >>> dm.img[2] is None
+    True
+    >>> float(dm.img.mean.get_fdata().mean())
+    0.5
     """
 
     default_value = None
@@ -129,7 +147,19 @@ class NiftiColumn(BaseColumn):
     # -- statistics -------------------------------------------------------------------------
     @property
     def mean(self):
-        """The voxel-wise NaN-ignoring mean image of the non-empty cells (None if none)."""
+        """The voxel-wise NaN-ignoring mean image of the non-empty cells (None if none).
+
+        Examples
+        --------
+        >>> import nibabel
+        >>> from datamatrix import NiftiColumn
+        >>> dm = DataMatrix(length=2)
+        >>> dm.img = NiftiColumn
+        >>> dm.img[0] = nibabel.Nifti1Image(np.full((1, 1, 2), 2.), affine=np.eye(4))
+        >>> dm.img[1] = nibabel.Nifti1Image(np.array([[[4., np.nan]]]), affine=np.eye(4))
+        >>> dm.img.mean.get_fdata().ravel()
+        array([3., 2.])
+        """
         nibabel = _nibabel()
         total = count = first = None
         for image in self:

@@ -1,4 +1,4 @@
-"""Colour palettes for plots (SPEC 14.1): ``datamatrix.colors.tango``.
+"""Colour palettes for plots: ``datamatrix.colors.tango``.
 
 >>> from datamatrix.colors.tango import blue, orange
 >>> blue[1], orange[3]

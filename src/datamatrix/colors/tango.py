@@ -22,6 +22,14 @@ Tango name     plain names             shades
 
 Flat names (``blue1``, ``blue2``, ``blue3``, ``gray6``, ...) hold single shades.
 The colours work wherever matplotlib takes a colour: ``plot.trace(s, color=blue[2])``.
+
+Examples
+--------
+>>> from datamatrix.colors.tango import blue, gray, blue1
+>>> blue[1], blue[3], blue1
+('#729fcf', '#204a87', '#729fcf')
+>>> gray[6]
+'#2e3436'
 """
 from __future__ import annotations
 
@@ -29,7 +37,16 @@ from typing import Any
 
 
 class Shades(tuple):
-    """The shades of one colour, light to dark, indexed from 1 (``[0]`` is ``[1]``)."""
+    """The shades of one colour, light to dark, indexed from 1 (``[0]`` is ``[1]``).
+
+    Examples
+    --------
+    >>> from datamatrix.colors.tango import red
+    >>> red[1], red[0], red[-1]
+    ('#ef2929', '#ef2929', '#a40000')
+    >>> len(red)
+    3
+    """
 
     def __getitem__(self, index: Any) -> Any:
         if isinstance(index, int) and index > 0:

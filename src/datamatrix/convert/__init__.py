@@ -1,4 +1,4 @@
-"""Conversions to and from pandas, JSON, MNE, xarray and dask (SPEC 10, 12).
+"""Conversions to and from pandas, JSON, MNE, xarray and dask.
 
 Every optional package is imported inside the function that needs it, so
 ``import datamatrix.convert`` stays cheap; a missing package raises
@@ -6,6 +6,16 @@ Every optional package is imported inside the function that needs it, so
 block by block through :mod:`datamatrix._engine.stream`, so converting an offloaded
 column never needs the whole column in memory at once (except where the target
 format itself is in memory, such as a JSON string or a pandas object).
+
+Examples
+--------
+>>> from datamatrix import convert
+>>> dm = DataMatrix(rt=[500, 600], condition=['a', 'b'])
+>>> df = convert.to_pandas(dm)
+>>> df.columns.tolist()
+['condition', 'rt']
+>>> convert.from_pandas(df).equals(dm)
+True
 """
 from __future__ import annotations
 
@@ -26,24 +36,60 @@ __all__ = ['to_pandas', 'from_pandas', 'wrap_pandas', 'to_json', 'from_json',
 # -- conveniences of DataMatrix that need this package, bound from above -------------------
 
 def _hash(self: DataMatrix) -> int:
-    """The hash of a DataMatrix's content (its deterministic JSON form)."""
+    """The hash of a DataMatrix's content (its deterministic JSON form).
+
+    Examples
+    --------
+    >>> a = DataMatrix(rt=[500, 600])
+    >>> b = DataMatrix(rt=[500, 600])
+    >>> hash(a) == hash(b)
+    True
+    >>> b.rt[0] = 0
+    >>> hash(a) == hash(b)
+    False
+    """
     return hash(to_json(self))
 
 
 def _get(self: DataMatrix, name: str, default: Any = None) -> Any:
-    """The column as a ``pandas.Series`` if it exists, else ``default``."""
+    """The column as a ``pandas.Series`` if it exists, else ``default``.
+
+    Examples
+    --------
+    >>> dm = DataMatrix(rt=[500, 600])
+    >>> print(dm.get('rt'))
+    0    500
+    1    600
+    dtype: int64
+    >>> dm.get('accuracy', 'no such column')
+    'no such column'
+    """
     if name not in self._cols:
         return default
     return to_pandas(self._cols[name])
 
 
 def _drop_duplicates(self: DataMatrix, *args: Any, **kwargs: Any):
-    """``pandas.DataFrame.drop_duplicates`` of the DataMatrix as a DataFrame."""
+    """``pandas.DataFrame.drop_duplicates`` of the DataMatrix as a DataFrame.
+
+    Examples
+    --------
+    >>> dm = DataMatrix(condition=['a', 'a', 'b'], rt=[500, 500, 600])
+    >>> dm.drop_duplicates().values.tolist()
+    [['a', 500], ['b', 600]]
+    """
     return to_pandas(self).drop_duplicates(*args, **kwargs)
 
 
 def _groupby(self: DataMatrix, *args: Any, **kwargs: Any):
-    """``pandas.DataFrame.groupby`` of the DataMatrix as a DataFrame."""
+    """``pandas.DataFrame.groupby`` of the DataMatrix as a DataFrame.
+
+    Examples
+    --------
+    >>> dm = DataMatrix(condition=['a', 'a', 'b'], rt=[500, 600, 700])
+    >>> dm.groupby('condition')['rt'].mean().to_dict()
+    {'a': 550.0, 'b': 700.0}
+    """
     return to_pandas(self).groupby(*args, **kwargs)
 
 

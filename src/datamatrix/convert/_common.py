@@ -1,7 +1,6 @@
 """Helpers shared by the converters: column type names, MD column blocks and builders."""
 from __future__ import annotations
 
-import importlib
 from typing import Any, Callable, Iterator
 
 import numpy as np
@@ -11,6 +10,7 @@ from datamatrix._table.columns import BaseColumn, FloatColumn, IntColumn, MixedC
 from datamatrix._table.datamatrix import DataMatrix
 from datamatrix._table.keys import convert_mixed
 from datamatrix._table.multidim import _MultiDimensionalColumn, _SeriesColumn
+from datamatrix._optional import optional_import
 from datamatrix.errors import InvalidValueError
 
 
@@ -19,17 +19,13 @@ _TYPE_NAMES = {'MixedColumn': MixedColumn, 'FloatColumn': FloatColumn,
                '_MultiDimensionalColumn': _MultiDimensionalColumn}
 
 
-def _require(package: str):
-    """Import an optional package, or raise ImportError naming it."""
-    try:
-        return importlib.import_module(package)
-    except ImportError as exc:
-        raise ImportError(f'this function requires the optional package {package!r}; '
-                          f'install it with: pip install {package}') from exc
+def _require(package: str, needed_for: str = 'this function'):
+    """Import an optional package, or raise ImportError naming it and its extra."""
+    return optional_import(package, needed_for)
 
 
 def type_name(column: BaseColumn) -> str:
-    """The type name of a column as used in JSON and xarray (SPEC 10.2).
+    """The type name of a column as used in JSON and xarray.
 
     Examples
     --------

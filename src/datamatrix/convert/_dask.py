@@ -17,7 +17,7 @@ from datamatrix.convert._common import (_checked_int64, _columns, _md_class, _md
                                         _mixed_values, _require)
 
 
-# -- dask (SPEC 12) ---------------------------------------------------------------------
+# -- dask -------------------------------------------------------------------------------
 
 class _StoreReader:
     """Array-like over an MD column's store for ``dask.array.from_array``.
@@ -92,8 +92,21 @@ def to_dask(obj: Any, chunk_rows: int | None = None):
     ------
     TypeError
         For other objects.
+
+    Examples
+    --------
+    >>> from datamatrix import SeriesColumn
+    >>> from datamatrix.convert import to_dask
+    >>> dm = DataMatrix(length=4)
+    >>> dm.pupil = SeriesColumn(depth=3)
+    >>> dm.pupil = np.arange(12.).reshape(4, 3)
+    >>> array = to_dask(dm.pupil, chunk_rows=2)
+    >>> array.chunks
+    ((2, 2), (3,))
+    >>> array.mean(axis=0).compute()
+    array([4.5, 5.5, 6.5])
     """
-    da = _require('dask.array')
+    da = _require('dask.array', 'to_dask')
     if isinstance(obj, BaseColumn):
         return _dask_column(da, obj, chunk_rows)
     return {name: _dask_column(da, column, chunk_rows)
@@ -148,6 +161,19 @@ def from_dask(obj: Any, name: str = 'array') -> DataMatrix:
         For other objects.
     ValueError
         For arrays of different or unknown lengths.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> from datamatrix.convert import from_dask
+    >>> rt = da.from_array(np.array([500., 600.]))
+    >>> pupil = da.ones((2, 3), chunks=1)
+    >>> dm = from_dask({'rt': rt, 'pupil': pupil})
+    >>> dm.column_names
+    ['pupil', 'rt']
+    >>> print(dm.pupil)
+    col[[1. 1. 1.]
+     [1. 1. 1.]]
     """
     arrays = obj if isinstance(obj, Mapping) else {name: obj}
     for key, array in arrays.items():

@@ -16,7 +16,7 @@ from datamatrix.convert._common import (_columns, _md_column, _md_dtype, _mixed_
                                         _TYPE_NAMES, type_name)
 
 
-# -- JSON (SPEC 10.2) -------------------------------------------------------------------
+# -- JSON -------------------------------------------------------------------------------
 
 def _json_default(value: Any) -> Any:
     if isinstance(value, np.generic):
@@ -69,6 +69,7 @@ def to_json(dm: DataMatrix) -> str:
 
     Examples
     --------
+    >>> from datamatrix.convert import to_json
     >>> from datamatrix import DataMatrix
     >>> to_json(DataMatrix(a=[1, 'x']))
     '{"rowid": [0, 1], "columns": {"a": ["MixedColumn", [1, "x"]]}}'
@@ -124,6 +125,20 @@ def from_json(s: str) -> DataMatrix:
     ValueError
         For JSON that does not describe a DataMatrix (unknown column types,
         data of the wrong length).
+
+    Examples
+    --------
+    >>> from datamatrix import SeriesColumn
+    >>> from datamatrix.convert import to_json, from_json
+    >>> dm = DataMatrix(rt=[500, 600], condition=['a', 'b'])
+    >>> dm.pupil = SeriesColumn(depth=2)
+    >>> dm.pupil = [[1, 2], [3, 4]]
+    >>> copy = from_json(to_json(dm))
+    >>> copy.equals(dm)
+    True
+    >>> print(copy.pupil)
+    col[[1. 2.]
+     [3. 4.]]
     """
     try:
         document = json.loads(s, object_hook=_decode_ndarray)
@@ -158,7 +173,7 @@ def from_json(s: str) -> DataMatrix:
     return dm
 
 
-# -- metadata as JSON (SPEC 6.4 rules), for xarray attributes ---------------------------
+# -- metadata as JSON, as writebin stores it, for xarray attributes -------------------
 
 def _encode_metadata(value: Any) -> Any:
     """A JSON-ready form of ``value``; raises TypeError for what cannot be stored."""
@@ -190,7 +205,7 @@ def _decode_metadata(obj: dict) -> Any:
 
 
 def metadata_to_json(value: Any, where: str) -> str:
-    """Metadata as a JSON string (SPEC 6.4 rules): unsupported objects → ``null``.
+    """Metadata as a JSON string, as ``writebin`` stores it: unsupported objects → ``null``.
 
     ``None``, bools, numbers (NaN/INF included), strings, lists, tuples, dicts
     with string keys, numpy arrays and scalars are kept; anything else is

@@ -11,7 +11,7 @@ from datamatrix.errors import InvalidValueError, LengthMismatchError
 from datamatrix.convert._common import _require, _md_column
 
 
-# -- MNE (SPEC 10.3) --------------------------------------------------------------------
+# -- MNE --------------------------------------------------------------------------------
 
 def _mne_rows(obj: Any, n_epochs: int) -> np.ndarray:
     """The DataMatrix row of each epoch: its metadata index (positions if none)."""
@@ -67,8 +67,30 @@ def from_mne_epochs(epochs: Any, ch_avg: bool = False) -> tuple:
         A column spec for a plain MD column of cell shape ``(channels,
         times)`` (names: channel names, time stamps in seconds), or
         ``(times,)`` with ``ch_avg``; its metadata is ``epochs.info``.
+
+    Examples
+    --------
+    >>> import mne
+    >>> from datamatrix.convert import from_mne_epochs
+    >>> info = mne.create_info(['Fz', 'Cz'], sfreq=100., ch_types='eeg')
+    >>> data = np.arange(12.).reshape(2, 2, 3)
+    >>> epochs = mne.EpochsArray(data, info, tmin=-0.01, verbose=False)
+    >>> dm = DataMatrix(length=2)
+    >>> dm.erp = from_mne_epochs(epochs)
+    >>> dm.erp.shape
+    (2, 2, 3)
+    >>> dm.erp.index_names[0]
+    ['Fz', 'Cz']
+    >>> [round(t, 2) for t in dm.erp.index_names[1]]
+    [-0.01, 0.0, 0.01]
+    >>> print(dm.erp[:, 'Cz', ...])
+    col[ 4. 10.]
+    >>> dm.erp_avg = from_mne_epochs(epochs, ch_avg=True)
+    >>> print(dm.erp_avg)
+    col[[1.5 2.5 3.5]
+     [7.5 8.5 9.5]]
     """
-    _require('mne')
+    _require('mne', 'from_mne_epochs')
     try:
         data = epochs.get_data(copy=False)  # mne >= 1.6 asks for copy explicitly
     except TypeError:
@@ -101,8 +123,26 @@ def from_mne_tfr(tfr: Any, ch_avg: bool = False, freq_avg: bool = False) -> tupl
         times)``; ``(freqs, times)`` with ``ch_avg``; ``(channels, times)`` with
         ``freq_avg``; with both, ``len(times)`` samples without names
         (reference quirk). Its metadata is ``tfr.info``.
+
+    Examples
+    --------
+    >>> import mne
+    >>> from datamatrix.convert import from_mne_tfr
+    >>> info = mne.create_info(['Fz', 'Cz'], sfreq=100., ch_types='eeg')
+    >>> data = np.ones((2, 2, 3, 4))
+    >>> times, freqs = np.arange(4) / 100., np.array([4., 8., 12.])
+    >>> tfr = mne.time_frequency.EpochsTFRArray(info, data, times=times, freqs=freqs)
+    >>> dm = DataMatrix(length=2)
+    >>> dm.tfr = from_mne_tfr(tfr)
+    >>> dm.tfr.shape
+    (2, 2, 3, 4)
+    >>> dm.tfr.index_names[1]
+    [4.0, 8.0, 12.0]
+    >>> dm.power = from_mne_tfr(tfr, ch_avg=True, freq_avg=True)
+    >>> dm.power.shape
+    (2, 4)
     """
-    _require('mne')
+    _require('mne', 'from_mne_tfr')
     data = np.asarray(tfr.data, dtype=np.float64)
     if data.ndim != 4:
         raise InvalidValueError(f'expected per-epoch TFR data (epochs, channels, freqs, '

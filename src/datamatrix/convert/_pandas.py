@@ -16,7 +16,7 @@ from datamatrix.convert._common import (_checked_int64, _md_blocks, _md_class, _
                                         _mixed_values, _require)
 
 
-# -- pandas (SPEC 10.1) ------------------------------------------------------------------
+# -- pandas ------------------------------------------------------------------------------
 
 def to_pandas(obj: Any):
     """Convert a DataMatrix to a ``pandas.DataFrame``, or a column to a ``pandas.Series``.
@@ -41,11 +41,12 @@ def to_pandas(obj: Any):
 
     Examples
     --------
+    >>> from datamatrix.convert import to_pandas
     >>> from datamatrix import DataMatrix
     >>> to_pandas(DataMatrix(a=[1, 2])).a.tolist()
     [1, 2]
     """
-    pd = _require('pandas')
+    pd = _require('pandas', 'to_pandas')
     if isinstance(obj, BaseColumn):
         if isinstance(obj, _MultiDimensionalColumn):
             cells = np.empty(len(obj), dtype=object)
@@ -90,8 +91,8 @@ def _ndarray_cells(values: np.ndarray) -> bool:
 
 
 def _column_from_pandas(dm: DataMatrix, series, name: str) -> BaseColumn:
-    """One column of ``dm`` from a pandas Series (SPEC 10.1 type mapping)."""
-    pd = _require('pandas')
+    """One column of ``dm`` from a pandas Series (the type mapping of ``from_pandas``)."""
+    pd = _require('pandas', 'from_pandas')
     api = pd.api.types
     dtype = series.dtype
     where = f'column {name!r}'
@@ -148,12 +149,13 @@ def from_pandas(obj: Any) -> DataMatrix:
 
     Examples
     --------
+    >>> from datamatrix.convert import from_pandas
     >>> import pandas as pd
     >>> dm = from_pandas(pd.DataFrame({'a': [1, 2], 'b': ['x', 'y']}))
     >>> type(dm.a).__name__, dm.b[1]
     ('IntColumn', 'y')
     """
-    pd = _require('pandas')
+    pd = _require('pandas', 'from_pandas')
     if isinstance(obj, pd.Series):
         obj = obj.to_frame(name='series')
     if not isinstance(obj, pd.DataFrame):
@@ -190,6 +192,7 @@ def wrap_pandas(fnc: Callable) -> Callable:
 
     Examples
     --------
+    >>> from datamatrix.convert import wrap_pandas
     >>> import pandas as pd
     >>> pivot = wrap_pandas(pd.pivot_table)
     """
@@ -198,6 +201,6 @@ def wrap_pandas(fnc: Callable) -> Callable:
         if isinstance(obj, DataMatrix):
             obj = to_pandas(obj)
         result = fnc(obj, *args, **kwargs)
-        pd = _require('pandas')
+        pd = _require('pandas', getattr(fnc, '__name__', 'wrap_pandas'))
         return from_pandas(result) if isinstance(result, pd.DataFrame) else result
     return wrapped

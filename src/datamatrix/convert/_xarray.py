@@ -16,7 +16,7 @@ from datamatrix.convert._common import (_checked_int64, _columns, _first_name, _
 from datamatrix.convert._json import metadata_to_json, metadata_from_json
 
 
-# -- xarray (SPEC 12) -------------------------------------------------------------------
+# -- xarray -----------------------------------------------------------------------------
 
 def _cell_dim_names(name: str | None, column: _MultiDimensionalColumn) -> list[str]:
     prefix = 'col' if name is None else name
@@ -87,8 +87,26 @@ def to_xarray(obj: Any):
         For other objects.
     ValueError
         For a column named ``'row'``, which clashes with the row dimension.
+
+    Examples
+    --------
+    >>> from datamatrix import MultiDimensionalColumn
+    >>> from datamatrix.convert import to_xarray
+    >>> dm = DataMatrix(rt=[500, 600])
+    >>> dm.erp = MultiDimensionalColumn(shape=(('Fz', 'Cz'), 3))
+    >>> dm.erp = np.arange(12.).reshape(2, 2, 3)
+    >>> ds = to_xarray(dm)
+    >>> sorted(ds.data_vars)
+    ['erp', 'rt']
+    >>> ds['erp'].dims
+    ('row', 'erp_dim1', 'erp_dim2')
+    >>> ds['erp'].sel(erp_dim1='Cz').values
+    array([[ 3.,  4.,  5.],
+           [ 9., 10., 11.]])
+    >>> to_xarray(dm.rt).values
+    array([500, 600], dtype=object)
     """
-    xr = _require('xarray')
+    xr = _require('xarray', 'to_xarray')
     if isinstance(obj, BaseColumn):
         name = _first_name(obj)
         dims, data, coords, attrs = _xarray_parts(name, obj)
@@ -182,8 +200,23 @@ def from_xarray(obj: Any) -> DataMatrix:
         different row dimensions.
     TypeError
         For other objects.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> from datamatrix.convert import from_xarray
+    >>> ds = xr.Dataset({'rt': ('trial', [500., 600.]),
+    ...                  'pupil': (('trial', 'time'), [[1., 2.], [3., 4.]])})
+    >>> dm = from_xarray(ds)
+    >>> dm.column_names
+    ['pupil', 'rt']
+    >>> print(dm.pupil)
+    col[[1. 2.]
+     [3. 4.]]
+    >>> type(dm.rt).__name__
+    'FloatColumn'
     """
-    xr = _require('xarray')
+    xr = _require('xarray', 'from_xarray')
     if isinstance(obj, xr.DataArray):
         if obj.name is None:
             raise ValueError('from_xarray needs a named DataArray (its name becomes '

@@ -1,14 +1,15 @@
-"""Reading and writing DataMatrix objects (SPEC 6).
+"""Reading and writing DataMatrix objects.
 
-=====================================  ==============================================
-Function                               Format
-=====================================  ==============================================
-:func:`readtxt` / :func:`writetxt`     CSV text (UTF-8)
-:func:`readxlsx` / :func:`writexlsx`   Excel workbooks (needs ``openpyxl``)
-:func:`readbin` / :func:`writebin`     our binary format (``docs/format.md``): fast,
-                                       lazy, safe for files from any source
-:func:`readpickle` / :func:`writepickle`  Python pickle: **only for trusted files**
-=====================================  ==============================================
+=========================================  ==============================================
+Function                                   Format
+=========================================  ==============================================
+:func:`readtxt` / :func:`writetxt`         CSV text (UTF-8)
+:func:`readxlsx` / :func:`writexlsx`       Excel workbooks (needs ``openpyxl``)
+:func:`readbin` / :func:`writebin`         our binary format (``docs/format.md``): fast,
+                                           lazy, safe for files from any source
+:func:`readpickle` / :func:`writepickle`   Python pickle: safe by default (an allow-list;
+                                           also reads datamatrix 1.0 pickles)
+=========================================  ==============================================
 
 Every writer creates missing folders and writes to a temporary file that is
 renamed into place, so an existing file is never left half-written. See
@@ -17,8 +18,18 @@ renamed into place, so an existing file is never left half-written. See
 Examples
 --------
 >>> from datamatrix import io
->>> dm = io.readtxt('data.csv')        # doctest: +SKIP
->>> io.writebin(dm, 'data.dm')         # doctest: +SKIP
+>>> dm = DataMatrix(rt=[500, 600], condition=['a', 'b'])
+>>> io.writetxt(dm, 'trials.csv')
+>>> print(io.readtxt('trials.csv'))
++---+-----------+-----+
+| # | condition |  rt |
++---+-----------+-----+
+| 0 |     a     | 500 |
+| 1 |     b     | 600 |
++---+-----------+-----+
+>>> io.writebin(dm, 'trials.dm')
+>>> io.readbin('trials.dm').equals(dm)
+True
 """
 from datamatrix.io._binary import readbin, writebin
 from datamatrix.io._excel import readxlsx, writexlsx

@@ -1,4 +1,4 @@
-"""Our binary format: :func:`writebin` and :func:`readbin` (SPEC 6.4, ``docs/format.md``).
+"""Our binary format: :func:`writebin` and :func:`readbin` (``docs/format.md``).
 
 A file is a ZIP archive whose members are all *stored* (uncompressed):
 
@@ -32,6 +32,7 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
+import datamatrix.io._legacy as _legacy
 import datamatrix.io._jsonvalues as _jsonvalues
 from datamatrix._table.columns import BaseColumn, FloatColumn, IntColumn, MixedColumn
 from datamatrix._engine.config import cfg
@@ -286,8 +287,14 @@ def writebin(dm: DataMatrix, path: str | os.PathLike) -> None:
 
     Examples
     --------
-    >>> writebin(dm, 'data.dm')  # doctest: +SKIP
-    >>> dm = readbin('data.dm')  # doctest: +SKIP
+    >>> from datamatrix import io, MultiDimensionalColumn
+    >>> dm = DataMatrix(condition=['a', 'b'])
+    >>> dm.erp = MultiDimensionalColumn(shape=(('Fz', 'Cz'), 4))
+    >>> dm.erp = np.arange(16.).reshape(2, 2, 4)
+    >>> io.writebin(dm, 'erp.dm')
+    >>> copy = io.readbin('erp.dm')
+    >>> copy.equals(dm), copy.erp.index_names
+    (True, [['Fz', 'Cz'], [0, 1, 2, 3]])
     """
     if not isinstance(dm, DataMatrix):
         raise TypeError(f'writebin needs a DataMatrix, not {type(dm).__name__}')
@@ -310,12 +317,6 @@ def writebin(dm: DataMatrix, path: str | os.PathLike) -> None:
 
 # -- reading --------------------------------------------------------------------------
 
-_LEGACY = ('{path!r} is a legacy datamatrix file (a gzip-compressed tar archive holding a '
-           'pickle, as written by datamatrix <= 1.0). It is not loaded, because '
-           'unpickling a file can run arbitrary code. If you trust the file, open it with '
-           'the datamatrix version that wrote it and save it again with io.writebin.')
-
-
 def _is_tar_gz(fh) -> bool:
     """Whether ``fh`` holds a gzip-compressed tar archive (reads one 512-byte block)."""
     try:
@@ -327,22 +328,24 @@ def _is_tar_gz(fh) -> bool:
         return False
 
 
-def _sniff(fh, path: str) -> None:
-    """Refuse files that are not ZIP archives, explaining what they are."""
+def _sniff(fh, path: str) -> bool:
+    """Refuse files that are not ZIP archives, explaining what they are.
+
+    Returns whether the file is a gzip-compressed tar archive (a legacy file).
+    """
     head = fh.read(4)
     fh.seek(0)
     if head == b'PK\x03\x04':
-        return
+        return False
     if head[:2] == b'\x1f\x8b':
         if _is_tar_gz(fh):
-            raise BinFormatError(_LEGACY.format(path=path))
+            return True
         raise BinFormatError(f'{path!r} is gzip-compressed data, not a datamatrix '
                              f'binary file')
     if head[:1] == b'\x80' and len(head) > 1 and head[1] <= pickle.HIGHEST_PROTOCOL:
         raise BinFormatError(f'{path!r} is a pickle file, not a datamatrix binary file; '
-                             f'pickles are not loaded by readbin because unpickling can '
-                             f'run arbitrary code (use io.readpickle only for files '
-                             f'you trust)')
+                             f'read it with io.readpickle, which only unpickles '
+                             f'DataMatrix objects and plain data')
     if not head:
         raise BinFormatError(f'{path!r} is empty, not a datamatrix binary file')
     raise BinFormatError(f'{path!r} is not a datamatrix binary file')
@@ -566,13 +569,35 @@ def readbin(path: str | os.PathLike, verify: bool = False) -> DataMatrix:
     Raises
     ------
     BinFormatError
-        (a ``ValueError``) if the file is not ours, is truncated or corrupt, was
-        written by a newer format version, or is a legacy pickle-based ``.dm``
-        file (refused because unpickling can run code).
+        (a ``ValueError``) if the file is not ours, is truncated or corrupt, or
+        was written by a newer format version; for a legacy ``.dm`` file, also if
+        its pickle names anything outside the allow-list (the message names it).
+
+    Notes
+    -----
+    Files written by datamatrix 1.0 (a gzip-compressed tar holding a pickle)
+    are read too, safely, by :mod:`datamatrix.io._legacy`: no code from the
+    file runs, and offloaded columns are streamed from the archive into spill
+    files and come back offloaded (``docs/migrating.md``).
+
+    Examples
+    --------
+    >>> from datamatrix import io, SeriesColumn
+    >>> dm = DataMatrix(length=2)
+    >>> dm.pupil = SeriesColumn(depth=1000)
+    >>> dm.pupil = 1
+    >>> dm.pupil.loaded = False
+    >>> io.writebin(dm, 'pupil.dm')
+    >>> copy = io.readbin('pupil.dm')
+    >>> copy.pupil.loaded
+    False
+    >>> print(copy.pupil.mean[:3])
+    [1. 1. 1.]
     """
     path = os.fspath(path)
     with open(path, 'rb') as fh:
-        _sniff(fh, path)
+        if _sniff(fh, path):
+            return _legacy.read_dm(path, fh)
         try:
             archive = zipfile.ZipFile(fh)
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, struct.error,

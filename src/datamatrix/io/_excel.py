@@ -1,4 +1,4 @@
-"""Excel files: :func:`readxlsx` and :func:`writexlsx` (SPEC 6.3), with openpyxl."""
+"""Excel files: :func:`readxlsx` and :func:`writexlsx`, with openpyxl."""
 from __future__ import annotations
 
 import math
@@ -12,16 +12,12 @@ from datamatrix._table.datamatrix import DataMatrix
 from datamatrix._table.keys import text_form
 from datamatrix._table.multidim import _MultiDimensionalColumn
 from datamatrix._engine.progress import progress
+from datamatrix._optional import optional_import
 from datamatrix.io._files import atomic_target, column_class, unique_names
 
 
 def _openpyxl():
-    try:
-        import openpyxl
-    except ImportError as exc:
-        raise ImportError('reading and writing .xlsx files needs the package openpyxl '
-                          '(pip install openpyxl)') from exc
-    return openpyxl
+    return optional_import('openpyxl', 'reading and writing .xlsx files')
 
 
 def _cell_value(value: Any) -> Any:
@@ -65,6 +61,18 @@ def readxlsx(path: str | os.PathLike, default_col_type: Any = MixedColumn,
         If the workbook has no sheet named ``sheet``.
     ImportError
         If openpyxl is not installed.
+
+    Examples
+    --------
+    >>> from datamatrix import io
+    >>> io.writexlsx(DataMatrix(rt=[500, 600], condition=['a', 'b']), 'trials.xlsx')
+    >>> print(io.readxlsx('trials.xlsx'))
+    +---+-----------+-----+
+    | # | condition |  rt |
+    +---+-----------+-----+
+    | 0 |     a     | 500 |
+    | 1 |     b     | 600 |
+    +---+-----------+-----+
     """
     openpyxl = _openpyxl()
     col_type = column_class(default_col_type)
@@ -90,9 +98,9 @@ def readxlsx(path: str | os.PathLike, default_col_type: Any = MixedColumn,
     header = header + [None] * (width - len(header))
     for index, name in enumerate(header[:width]):
         if name is None or name == '':
-            from openpyxl.utils import get_column_letter
+            utils = optional_import('openpyxl.utils', 'readxlsx')
             raise ValueError(f'{path!r}: the column name in cell '
-                             f'{get_column_letter(index + 1)}1 is empty')
+                             f'{utils.get_column_letter(index + 1)}1 is empty')
     names = unique_names([text_form(name) for name in header[:width]])
     dm = DataMatrix(length=len(data), default_col_type=col_type)
     for index, name in enumerate(names):
@@ -140,6 +148,20 @@ def writexlsx(dm: DataMatrix, path: str | os.PathLike) -> None:
         If a column has more than 2 dimensions (nothing is written).
     ImportError
         If openpyxl is not installed.
+
+    Examples
+    --------
+    >>> from datamatrix import io, SeriesColumn
+    >>> dm = DataMatrix(rt=[500, 600])
+    >>> dm.pupil = SeriesColumn(depth=3)
+    >>> dm.pupil = [[1, 2, 3], [4, 5, 6]]
+    >>> io.writexlsx(dm, 'trials.xlsx')
+    >>> import openpyxl
+    >>> workbook = openpyxl.load_workbook('trials.xlsx')
+    >>> workbook.sheetnames
+    ['Main sheet', 'pupil']
+    >>> [cell.value for cell in workbook['pupil'][1]]
+    ['T0000', 'T0001', 'T0002']
     """
     if not isinstance(dm, DataMatrix):
         raise TypeError(f'writexlsx needs a DataMatrix, not {type(dm).__name__}')

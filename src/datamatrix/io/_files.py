@@ -1,21 +1,51 @@
-"""Writing files safely: a hidden temporary file in the target folder, renamed
-into place only when it is complete.
+"""Writing files safely: a temporary file in the target folder, put into place
+only when it is complete.
 
 Every writer of :mod:`datamatrix.io` goes through :func:`atomic_target`, so a
 crash, a full disk or an exception half-way never leaves a truncated file
-where the old one was, and never leaves the temporary file behind (except
-after a hard kill; such leftovers are removed by the next write to the same
-path, once their process is gone).
+where the old one was, and never leaves the temporary file behind.
+
+Even a hard kill (``kill -9``) leaves nothing: on Linux the file is written
+*unnamed* (``O_TMPFILE``) and only linked into the folder, under a hidden name
+that is at once renamed over the target, when it is complete. Where that is not
+possible (other systems, file systems without ``O_TMPFILE``), the temporary file
+has a hidden name ``.<name>.<random>.tmp-<pid>@<host>``; such leftovers of a
+process that no longer runs (on this host) are removed before the next write to
+the same folder (:func:`sweep_stale`), also the temporary folders of
+:func:`~datamatrix.io.writezarr`.
 """
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
+import shutil
+import socket
+import sys
 import tempfile
+import time
 from typing import BinaryIO, Iterator
 
-_TMP_SUFFIX = re.compile(r'\.tmp-(\d+)$')
+_HOST = re.sub(r'[^A-Za-z0-9-]', '-', socket.gethostname())[:40] or 'host'
+_STALE = re.compile(r'^\..+\.[A-Za-z0-9_]+\.(?:tmp|old)-(\d+)(?:@([A-Za-z0-9-]+))?$')
+"""A temporary name of ours: ``.<name>.<random>.tmp-<pid>[@<host>]`` (or ``.old-``)."""
+_SWEEP_INTERVAL = 60.0
+"""Seconds after which a folder is listed again even if its mtime did not change."""
+_swept: dict[str, tuple[int, float]] = {}
+"""Per folder with nothing left to watch: its mtime after our last write there, and
+when it was last swept. A folder holding temporaries of other running processes is
+not in it, so it is listed at every write until those are finished or swept."""
+_unnamed_files = sys.platform.startswith('linux') and hasattr(os, 'O_TMPFILE')
+"""Whether to try unnamed temporary files (cleared when linking them fails)."""
+
+_NO_TMPFILE = {errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL, errno.ENOTSUP}
+"""How ``open(O_TMPFILE)`` says that the file system does not support it."""
+
+
+def temp_suffix(kind: str = 'tmp') -> str:
+    """The suffix of our temporary names: ``'.tmp-<pid>@<host>'``."""
+    return f'.{kind}-{os.getpid()}@{_HOST}'
 
 
 def _default_mode(path: str) -> int:
@@ -28,21 +58,73 @@ def _default_mode(path: str) -> int:
         return 0o666 & ~umask
 
 
-def _sweep(folder: str, name: str) -> None:
-    """Remove temporary files for ``name`` left by processes that no longer run."""
-    prefix = f'.{name}.'
+def _mtime(folder: str) -> int:
     try:
-        candidates = [entry for entry in os.listdir(folder) if entry.startswith(prefix)]
+        return os.stat(folder).st_mtime_ns
     except OSError:
-        return
-    for entry in candidates:
-        match = _TMP_SUFFIX.search(entry)
-        if match is None or int(match.group(1)) == os.getpid():
+        return -1
+
+
+def sweep_stale(folder: str) -> int:
+    """Remove our temporary files and folders in ``folder`` whose process is gone.
+
+    Only names of the form that :func:`atomic_target` and ``writezarr`` use are
+    considered, and only those of processes of this host (a folder shared over the
+    network may hold another machine's writes in progress). To keep repeated writes
+    cheap, a folder is listed again only if its mtime changed since our last write
+    there, a minute passed, or it held temporaries of processes that were running.
+
+    Returns
+    -------
+    int
+        How many leftovers were removed.
+    """
+    folder = os.path.abspath(folder)
+    mtime, now = _mtime(folder), time.monotonic()
+    last = _swept.get(folder)
+    if last is not None and last[0] == mtime and now - last[1] < _SWEEP_INTERVAL:
+        return 0
+    _swept.pop(folder, None)
+    try:
+        entries = os.listdir(folder)
+    except OSError:
+        return 0
+    removed = running = 0
+    for entry in entries:
+        match = _STALE.match(entry)
+        if match is None or match.group(2) not in (None, _HOST):
             continue
-        import psutil
-        if not psutil.pid_exists(int(match.group(1))):
-            with contextlib.suppress(OSError):
-                os.unlink(os.path.join(folder, entry))
+        pid = int(match.group(1))
+        if pid == os.getpid():
+            continue
+        if _alive(pid):
+            running += 1  # may be killed later without touching the folder's mtime
+            continue
+        path = os.path.join(folder, entry)
+        with contextlib.suppress(OSError):
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path)
+            else:
+                os.unlink(path)
+            removed += 1
+    if not running:
+        _swept[folder] = (mtime, now)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    import psutil
+    try:
+        return psutil.pid_exists(pid)
+    except Exception:  # pragma: no cover - cannot tell: keep the file
+        return True
+
+
+def written(folder: str) -> None:
+    """Note the folder's mtime after our own write, so the next one need not sweep."""
+    folder = os.path.abspath(folder)
+    if folder in _swept:
+        _swept[folder] = (_mtime(folder), _swept[folder][1])
 
 
 def _release_cache(path: str) -> None:
@@ -79,10 +161,13 @@ def _fsync_folder(folder: str) -> None:
 def atomic_target(path: str | os.PathLike) -> Iterator[BinaryIO]:
     """Open a temporary file that replaces ``path`` when the block succeeds.
 
-    Missing parent folders are created. The temporary file is named
-    ``.<name>.<random>.tmp-<pid>`` and lives in the target folder, so the final
-    :func:`os.replace` is atomic. It is flushed and ``fsync``-ed before the
-    rename. On any exception it is removed and ``path`` is left as it was.
+    Missing parent folders are created, and leftovers of killed writers in the
+    folder are removed first (:func:`sweep_stale`). The temporary file lives in
+    the target folder, so the final :func:`os.replace` is atomic: on Linux it is
+    unnamed (``O_TMPFILE``) until it is complete, then linked under a hidden name
+    and renamed at once; elsewhere it is named ``.<name>.<random>.tmp-<pid>@<host>``
+    from the start. It is flushed and ``fsync``-ed before the rename. On any
+    exception it is removed and ``path`` is left as it was.
 
     Parameters
     ----------
@@ -105,11 +190,11 @@ def atomic_target(path: str | os.PathLike) -> Iterator[BinaryIO]:
     _release_cache(target)
     try:
         os.makedirs(folder, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f'.{name}.', suffix=f'.tmp-{os.getpid()}',
-                                   dir=folder)
     except OSError as exc:
-        raise type(exc)(exc.errno, f'cannot write {target!r}: cannot create a file in '
-                                   f'folder {folder!r} ({exc.strerror})') from exc
+        raise type(exc)(exc.errno, f'cannot write {target!r}: cannot create folder '
+                                   f'{folder!r} ({exc.strerror})') from exc
+    sweep_stale(folder)
+    fd, tmp = _unnamed_file(folder, target)
     try:
         with os.fdopen(fd, 'wb') as fh:
             yield fh
@@ -117,13 +202,69 @@ def atomic_target(path: str | os.PathLike) -> Iterator[BinaryIO]:
             if hasattr(os, 'fchmod'):
                 os.fchmod(fh.fileno(), _default_mode(target))
             os.fsync(fh.fileno())
+            if tmp is None:  # unnamed: give it a hidden name for the atomic rename
+                tmp = _link(fh.fileno(), folder, name)
         os.replace(tmp, target)
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
         raise
     _fsync_folder(folder)
-    _sweep(folder, name)
+    written(folder)
+
+
+def _unnamed_file(folder: str, target: str) -> tuple[int, str | None]:
+    """A new file in ``folder``: ``(fd, None)`` if unnamed, else ``(fd, its path)``."""
+    try:
+        if _unnamed_files:
+            try:
+                return os.open(folder, os.O_TMPFILE | os.O_RDWR, 0o600), None
+            except OSError as exc:  # a file system without O_TMPFILE: a named file
+                if exc.errno not in _NO_TMPFILE:
+                    raise
+        return tempfile.mkstemp(prefix=f'.{os.path.basename(target)}.',
+                                suffix=temp_suffix(), dir=folder)
+    except OSError as exc:
+        raise type(exc)(exc.errno, f'cannot write {target!r}: cannot create a file in '
+                                   f'folder {folder!r} ({exc.strerror})') from exc
+
+
+def _link(fd: int, folder: str, name: str) -> str:
+    """Link the complete unnamed file ``fd`` into ``folder`` under a hidden name.
+
+    ``linkat`` through ``/proc/self/fd`` first, then ``linkat(AT_EMPTY_PATH)``;
+    if neither works the data is copied to a named temporary file (and later
+    writes of this process use named files from the start).
+    """
+    global _unnamed_files
+    tmp = os.path.join(folder, f'.{name}.{os.urandom(6).hex()[:8]}{temp_suffix()}')
+    try:
+        os.link(f'/proc/self/fd/{fd}', tmp, follow_symlinks=True)
+        return tmp
+    except OSError:
+        pass
+    if _linkat_empty_path(fd, tmp):
+        return tmp
+    _unnamed_files = False
+    with open(tmp, 'xb') as copy:
+        os.lseek(fd, 0, os.SEEK_SET)
+        with open(os.dup(fd), 'rb') as source:  # opened O_RDWR: readable
+            shutil.copyfileobj(source, copy)
+        copy.flush()
+        os.fsync(copy.fileno())
+    return tmp
+
+
+def _linkat_empty_path(fd: int, path: str) -> bool:
+    """``linkat(fd, "", AT_FDCWD, path, AT_EMPTY_PATH)`` (Linux, needs a capability)."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        at_fdcwd, at_empty_path = -100, 0x1000
+        return libc.linkat(fd, b'', at_fdcwd, os.fsencode(path), at_empty_path) == 0
+    except (OSError, AttributeError):
+        return False
 
 
 def column_class(default_col_type):

@@ -1,4 +1,4 @@
-"""Type-tagged JSON for metadata and cell values (SPEC 6.4).
+"""Type-tagged JSON for metadata and cell values.
 
 Plain JSON cannot tell a tuple from a list, has no NaN or infinity, and many
 readers lose precision on integers beyond 2**53. :func:`encode` turns a value

@@ -1,6 +1,7 @@
-"""CSV files: :func:`readtxt` and :func:`writetxt` (SPEC 6.1, 6.2)."""
+"""CSV files: :func:`readtxt` and :func:`writetxt`."""
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import os
@@ -27,32 +28,37 @@ def _check_dialect(delimiter: Any, quotechar: Any) -> None:
                          f'{quotechar!r}')
 
 
-def readtxt(path: str | os.PathLike, delimiter: str = ',', quotechar: str = '"',
-            default_col_type: Any = MixedColumn) -> DataMatrix:
+def readtxt(path: str | os.PathLike, delimiter: str | None = ',', quotechar: str = '"',
+            default_col_type: Any = MixedColumn,
+            encoding: str = 'utf-8') -> DataMatrix:
     """Read a CSV file into a new DataMatrix.
 
-    The file is read as UTF-8 (a byte-order mark is removed) with LF, CRLF or
-    bare CR line ends. The first row holds the column names; later duplicates
+    The file is read as UTF-8 (a byte-order mark is removed), or in the given
+    ``encoding``, with LF, CRLF or bare CR line ends. The first row holds the column names; later duplicates
     are renamed ``name_2``, ``name_3``, … with a warning. Every cell is a string
     that the column type converts (for the default MixedColumn ``'1'`` becomes
     1, ``'2.5'`` 2.5, ``'nan'`` NaN and ``''`` stays ``''``).
 
     Completely blank lines are skipped. A row with fewer fields than there are
     names gets ``''`` in the missing cells (warning ``Some rows miss column
-    <name>``); extra fields are ignored.
+    <name>``); a row with more fields than names is an error naming its line.
 
     Parameters
     ----------
     path : str or os.PathLike
         The CSV file.
-    delimiter : str
-        The field separator (one character).
+    delimiter : str or None
+        The field separator (one character); ``None`` guesses it from the start
+        of the file (``csv.Sniffer``, among ``,``, ``;``, tab, ``|`` and space).
     quotechar : str
         The quote character (one character); doubled inside a quoted field it
         stands for itself.
     default_col_type : type
         ``MixedColumn`` (default), ``FloatColumn``, ``IntColumn``, ``float`` or
         ``int``: the type of every column.
+    encoding : str
+        The text encoding of the file (default UTF-8), e.g. ``'latin-1'`` or
+        ``'utf-16'``.
 
     Returns
     -------
@@ -63,21 +69,44 @@ def readtxt(path: str | os.PathLike, delimiter: str = ',', quotechar: str = '"',
     Raises
     ------
     UnicodeDecodeError
-        If the file is not valid UTF-8.
+        If the file is not valid in ``encoding``.
+    LookupError
+        If ``encoding`` is not a known encoding.
+    ValueError
+        If a row has more fields than the header (the message names the line),
+        or if ``delimiter=None`` and no delimiter can be guessed.
 
     Examples
     --------
-    >>> dm = readtxt('data.csv')  # doctest: +SKIP
+    >>> from datamatrix import io
+    >>> with open('trials.csv', 'w') as fh:
+    ...     _ = fh.write('rt,condition\\n500,a\\n620,b\\n,a\\n')
+    ...
+    >>> dm = io.readtxt('trials.csv')
+    >>> print(dm)
+    +---+-----------+-----+
+    | # | condition |  rt |
+    +---+-----------+-----+
+    | 0 |     a     | 500 |
+    | 1 |     b     | 620 |
+    | 2 |     a     |     |
+    +---+-----------+-----+
+    >>> dm.rt.mean
+    560.0
     """
+    path = os.fspath(path)
+    encoding = _check_encoding(encoding)
+    if delimiter is None:
+        delimiter = _sniff_delimiter(path, encoding, quotechar)
     _check_dialect(delimiter, quotechar)
     col_type = column_class(default_col_type)
-    path = os.fspath(path)
-    fast = _txt_fast.readtxt(path, delimiter, quotechar, col_type)
-    if fast is not None:
-        return fast
+    if encoding == 'utf-8-sig':  # the fast path reads UTF-8 only
+        fast = _txt_fast.readtxt(path, delimiter, quotechar, col_type)
+        if fast is not None:
+            return fast
     with open(path, 'rb') as raw, \
             progress(os.path.getsize(path), f'readtxt {os.path.basename(path)}') as bar:
-        text = io.TextIOWrapper(raw, encoding='utf-8-sig', newline='')
+        text = io.TextIOWrapper(raw, encoding=encoding, newline='')
         rows = csv.reader(text, delimiter=delimiter, quotechar=quotechar,
                           doublequote=True, strict=False)
         try:
@@ -87,9 +116,14 @@ def readtxt(path: str | os.PathLike, delimiter: str = ',', quotechar: str = '"',
             columns: list[list[str]] = [[] for _ in names]
             short: set[int] = set()
             done = 0
+            line = rows.line_num + 1
             for count, row in enumerate(rows, start=1):
                 if not row:
+                    line = rows.line_num + 1
                     continue
+                if len(row) > len(names):
+                    raise _too_many_fields(path, line, row, names)
+                line = rows.line_num + 1
                 if len(row) < len(names):
                     short.update(range(len(row), len(names)))
                     row = row + [''] * (len(names) - len(row))
@@ -101,7 +135,9 @@ def readtxt(path: str | os.PathLike, delimiter: str = ',', quotechar: str = '"',
         except UnicodeDecodeError as exc:
             raise UnicodeDecodeError(exc.encoding, exc.object, exc.start, exc.end,
                                      f'{exc.reason} (the file {path!r} is not valid '
-                                     f'UTF-8)') from None
+                                     f'{encoding.replace("utf-8-sig", "UTF-8")}; '
+                                     f'pass its encoding, e.g. encoding="latin-1")'
+                                     ) from None
         bar.update(os.path.getsize(path) - done)
     names = unique_names(names)
     for index in sorted(short):
@@ -118,6 +154,44 @@ def _first_row(rows) -> list[str] | None:
         if row:
             return row
     return None
+
+
+def _check_encoding(encoding: Any) -> str:
+    """The codec name to read with (UTF-8 as ``utf-8-sig``, removing a BOM)."""
+    if not isinstance(encoding, str):
+        raise TypeError(f'encoding must be a str such as "utf-8", not {encoding!r}')
+    name = codecs.lookup(encoding).name  # LookupError names an unknown encoding
+    return 'utf-8-sig' if name == 'utf-8' else name
+
+
+_SNIFF_BYTES = 65536
+_SNIFF_DELIMITERS = ',;\t| '
+
+
+def _sniff_delimiter(path: str, encoding: str, quotechar: Any) -> str:
+    """Guess the delimiter from the first lines of the file (``delimiter=None``)."""
+    with open(path, 'rb') as fh:
+        sample = fh.read(_SNIFF_BYTES)
+    text = sample.decode(encoding, errors='ignore')
+    if len(sample) == _SNIFF_BYTES and '\n' in text:
+        text = text[:text.rindex('\n')]  # whole lines only
+    if not text.strip():
+        return ','
+    try:
+        dialect = csv.Sniffer().sniff(text, delimiters=_SNIFF_DELIMITERS)
+    except csv.Error:
+        first = text.splitlines()[0] if text.splitlines() else ''
+        if not any(d in first for d in _SNIFF_DELIMITERS):
+            return ','  # one column: any delimiter reads it
+        raise ValueError(f'cannot guess the delimiter of {path!r}; pass it, e.g. '
+                         f"delimiter=';'") from None
+    return dialect.delimiter
+
+
+def _too_many_fields(path: str, line: int, row: list, names: list) -> ValueError:
+    return ValueError(f'{path!r}, line {line}: {len(row)} fields, but the header has '
+                      f'{len(names)} column names; check the delimiter and quoting of '
+                      f'that line')
 
 
 def writetxt(dm: DataMatrix, path: str | os.PathLike, delimiter: str = ',',
@@ -148,6 +222,16 @@ def writetxt(dm: DataMatrix, path: str | os.PathLike, delimiter: str = ',',
     -----
     A round trip through :func:`readtxt` restores numbers, NaN/INF and strings;
     ``None`` comes back as the string ``'None'``.
+
+    Examples
+    --------
+    >>> from datamatrix import io, NAN
+    >>> dm = DataMatrix(rt=[500, NAN], response=['left', 'a, b'])
+    >>> io.writetxt(dm, 'trials.csv')
+    >>> print(open('trials.csv').read())
+    response,rt
+    left,500
+    "a, b",nan
     """
     if not isinstance(dm, DataMatrix):
         raise TypeError(f'writetxt needs a DataMatrix, not {type(dm).__name__}')

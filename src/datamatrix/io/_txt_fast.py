@@ -1,4 +1,4 @@
-"""The fast CSV paths of :func:`~datamatrix.io.readtxt` and ``writetxt`` (SPEC 6.1, 6.2).
+"""The fast CSV paths of :func:`~datamatrix.io.readtxt` and ``writetxt``.
 
 Reading: when ``pyarrow`` is installed (the optional extra ``fast``), its
 multithreaded CSV reader splits the file into fields, batch by batch; the fields
@@ -170,7 +170,7 @@ def _convert_batches(pa, reader, col_type: type):
         column = pa.chunked_array(part, type=pa.string()).combine_chunks()
         del part
         numbers = _numerals(pa, column) if col_type is FloatColumn else None
-        if numbers is not None:  # + 0.0: '-0' is the int 0 first, so 0.0 (SPEC 3.9)
+        if numbers is not None:  # + 0.0: '-0' is the int 0 first, so 0.0
             dm[name] = FloatColumn._from_data(dm, numbers + 0.0)
         else:
             dm[name] = column.to_pylist()
@@ -217,7 +217,7 @@ def _mixed_column(pa, column) -> list:
 # -- writing ----------------------------------------------------------------------------
 
 def text_fields(column, start: int, stop: int) -> list[str]:
-    """The text forms (SPEC 0) of rows ``start:stop`` of a 1-D column."""
+    """The text forms of rows ``start:stop`` of a 1-D column."""
     values = column._seq[start:stop]
     if isinstance(column, IntColumn):
         return list(map(str, values.tolist()))
@@ -255,7 +255,7 @@ def _float_texts(values: np.ndarray) -> list[str]:
 
 
 def lines(columns: list, start: int, stop: int, delimiter: str, quotechar: str) -> str:
-    """The CSV lines of rows ``start:stop`` (SPEC 6.2), each ending in ``\\n``.
+    """The CSV lines of rows ``start:stop``, each ending in ``\\n``.
 
     Fields holding the delimiter, the quote character or a line break are
     quoted (their quote characters doubled); a lone empty field is written

@@ -1,4 +1,4 @@
-"""DataMatrix objects as zarr stores: :func:`writezarr` and :func:`readzarr` (SPEC 12).
+"""DataMatrix objects as zarr stores: :func:`writezarr` and :func:`readzarr`.
 
 A store is one zarr (v3) group per DataMatrix with one row-chunked array per
 column; the group attribute ``datamatrix`` describes everything else (see
@@ -42,6 +42,7 @@ import numpy as np
 import datamatrix.io._jsonvalues as _jsonvalues
 from datamatrix._table.columns import BaseColumn, FloatColumn, IntColumn, MixedColumn
 from datamatrix._engine.config import cfg
+from datamatrix._optional import optional_import
 from datamatrix._table.datamatrix import DataMatrix
 from datamatrix._engine.lazystore import LazyStore
 from datamatrix._engine.memory import manager
@@ -51,6 +52,7 @@ from datamatrix._engine.storage import release_pages
 from datamatrix.errors import BinFormatError, InvalidValueError
 from datamatrix.io._binary import (_MD_DTYPES, _TYPES, _cells, _check, _column_entries, _dims,
                       _new_from_header)
+from datamatrix.io._files import sweep_stale, temp_suffix, written
 
 FORMAT_NAME = 'datamatrix-zarr'
 FORMAT_VERSION = 1
@@ -67,16 +69,7 @@ _WRITERS = max(1, min(4, os.cpu_count() or 1))
 
 def _zarr():
     """The zarr module (v3 or newer), or ImportError naming the package."""
-    try:
-        import zarr
-    except ImportError as exc:
-        raise ImportError("writezarr and readzarr require the optional package 'zarr' "
-                          "(version 3 or newer); install it with: pip install zarr"
-                          ) from exc
-    if int(zarr.__version__.split('.')[0]) < 3:
-        raise ImportError(f"writezarr and readzarr require zarr 3 or newer; version "
-                          f"{zarr.__version__} is installed (pip install -U zarr)")
-    return zarr
+    return optional_import('zarr', 'writezarr and readzarr', min_version='3')
 
 
 def _json_text(value: Any) -> str:
@@ -209,11 +202,12 @@ def _atomic_folder(path: str, overwrite: bool):
                                   f'store (nor an empty folder); it is not replaced, '
                                   f'even with overwrite=True', path)
     os.makedirs(folder, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=f'.{name}.', suffix=f'.tmp-{os.getpid()}', dir=folder)
+    sweep_stale(folder)  # what a killed writezarr or writebin left in this folder
+    tmp = tempfile.mkdtemp(prefix=f'.{name}.', suffix=temp_suffix(), dir=folder)
     try:
         yield tmp
         if os.path.lexists(path):
-            old = tempfile.mkdtemp(prefix=f'.{name}.', suffix=f'.old-{os.getpid()}',
+            old = tempfile.mkdtemp(prefix=f'.{name}.', suffix=temp_suffix('old'),
                                    dir=folder)
             os.rmdir(old)
             os.rename(path, old)
@@ -228,6 +222,7 @@ def _atomic_folder(path: str, overwrite: bool):
     except BaseException:
         _remove_eventually(tmp)
         raise
+    written(folder)
 
 
 def _remove_eventually(folder: str) -> None:
@@ -252,8 +247,8 @@ def writezarr(dm: DataMatrix, path: str | os.PathLike, chunk_rows: int | None = 
     column names, order and aliases, types, shapes with named dimensions,
     ``defaultnan``, float32 cells, every value exactly (MixedColumn values keep
     their Python types), row ids, ``sorted``, ``default_col_type`` and
-    metadata (SPEC 6.4 rules). Offloaded and zarr-backed columns are streamed
-    block by block of about ``cfg.save_chunk_size`` bytes (whole chunks), so
+    metadata (as :func:`writebin` stores it). Offloaded and zarr-backed columns are
+    streamed block by block of about ``cfg.save_chunk_size`` bytes (whole chunks), so
     memory use stays bounded. The store is written to a hidden temporary folder
     next to ``path`` and renamed into place when complete; on error nothing is
     left behind and an existing store is untouched.
@@ -287,8 +282,14 @@ def writezarr(dm: DataMatrix, path: str | os.PathLike, chunk_rows: int | None = 
 
     Examples
     --------
-    >>> io.writezarr(dm, 'data.zarr')              # doctest: +SKIP
-    >>> dm = io.readzarr('data.zarr')              # doctest: +SKIP
+    >>> from datamatrix import io, SeriesColumn
+    >>> dm = DataMatrix(rt=[500, 600, 700])
+    >>> dm.pupil = SeriesColumn(depth=4)
+    >>> dm.pupil = np.arange(12.).reshape(3, 4)
+    >>> io.writezarr(dm, 'trials.zarr', chunk_rows=2)
+    >>> import zarr
+    >>> zarr.open_group('trials.zarr', mode='r')['pupil'].chunks
+    (2, 4)
     """
     if not isinstance(dm, DataMatrix):
         raise TypeError(f'writezarr needs a DataMatrix, not {type(dm).__name__}')
@@ -431,6 +432,22 @@ def readzarr(path: str | os.PathLike) -> DataMatrix:
         the description, or was written by a newer format version.
     ImportError
         If zarr (3 or newer) is not installed.
+
+    Examples
+    --------
+    >>> from datamatrix import io, SeriesColumn
+    >>> dm = DataMatrix(rt=[500, 600])
+    >>> dm.pupil = SeriesColumn(depth=3)
+    >>> dm.pupil = [[1, 2, 3], [4, 5, 6]]
+    >>> io.writezarr(dm, 'trials.zarr')
+    >>> copy = io.readzarr('trials.zarr')
+    >>> copy.pupil.loaded
+    False
+    >>> print(copy.pupil)
+    col[[1. 2. 3.]
+     [4. 5. 6.]]
+    >>> copy.equals(dm)
+    True
     """
     zarr = _zarr()
     path = os.path.abspath(os.fspath(path))

@@ -1,4 +1,4 @@
-"""Operations on whole DataMatrix objects and columns (SPEC 7).
+"""Operations on whole DataMatrix objects and columns.
 
 Row selections (``sort``, ``shuffle``, ``random_sample``, ``split``,
 ``weight``) compute positions and let :meth:`DataMatrix._select_positions`
@@ -6,6 +6,26 @@ copy the columns, which streams multidimensional columns block by block
 (:func:`datamatrix._engine.stream.take_rows`); ``stack`` builds its multidimensional
 columns with :func:`datamatrix._engine.stream.build`. So all of them work, in bounded
 memory, on offloaded columns larger than the memory budget.
+
+Examples
+--------
+>>> from datamatrix import operations as ops
+>>> dm = DataMatrix(condition=['b', 'a', 'b'], rt=[600, 500, 700])
+>>> print(ops.sort(dm, by=dm.rt))
++---+-----------+-----+
+| # | condition |  rt |
++---+-----------+-----+
+| 1 |     a     | 500 |
+| 0 |     b     | 600 |
+| 2 |     b     | 700 |
++---+-----------+-----+
+>>> print(ops.group(dm, by=dm.condition))
++---+-----------+-------------+
+| # | condition |      rt     |
++---+-----------+-------------+
+| 0 |     b     | [600. 700.] |
+| 1 |     a     | [500.  nan] |
++---+-----------+-------------+
 """
 from __future__ import annotations
 
@@ -26,7 +46,7 @@ __all__ = ['auto_type', 'bin_split', 'fullfactorial', 'group', 'keep_only',
 
 
 def stack(*dms: Any) -> DataMatrix:
-    """Vertical concatenation of DataMatrix objects (SPEC 7.12).
+    """Vertical concatenation of DataMatrix objects.
 
     Parameters
     ----------
@@ -59,6 +79,7 @@ def stack(*dms: Any) -> DataMatrix:
 
     Examples
     --------
+    >>> from datamatrix.operations import stack
     >>> dm = stack(DataMatrix(a=[1, 2]), {'b': ['x']})
     >>> list(dm.a), list(dm.b)
     ([1, 2, ''], ['', '', 'x'])

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from datamatrix._optional import optional_import
 from datamatrix._table import keys as _keys
 from datamatrix._engine import stream as _stream
 from datamatrix._table import bulk as _bulk
@@ -22,7 +23,7 @@ from datamatrix.operations._split import combined_codes, factorise
 # -- weight, group, fullfactorial, auto_type ---------------------------------------------
 
 def weight(col: BaseColumn) -> DataMatrix:
-    """Repeat each row of ``col.dm`` ``col[i]`` times, in order (SPEC 7.14).
+    """Repeat each row of ``col.dm`` ``col[i]`` times, in order.
 
     Returns
     -------
@@ -34,6 +35,19 @@ def weight(col: BaseColumn) -> DataMatrix:
     ------
     TypeError
         If a weight is not a non-negative int (floats such as ``1.0`` included).
+
+    Examples
+    --------
+    >>> from datamatrix.operations import weight
+    >>> dm = DataMatrix(condition=['a', 'b', 'c'], n=[2, 0, 1])
+    >>> print(weight(dm.n))
+    +---+-----------+---+
+    | # | condition | n |
+    +---+-----------+---+
+    | 0 |     a     | 2 |
+    | 1 |     a     | 2 |
+    | 2 |     c     | 1 |
+    +---+-----------+---+
     """
     if isinstance(col, _MultiDimensionalColumn) or not isinstance(col, BaseColumn):
         raise TypeError('weight expects an IntColumn or a MixedColumn of ints')
@@ -113,7 +127,7 @@ def _group_series_fast(col: BaseColumn, layout: tuple) -> tuple[np.ndarray, int]
 
 
 def group(dm: DataMatrix, by: Any) -> DataMatrix:
-    """One row per combination of the values of ``by`` (SPEC 7.4).
+    """One row per combination of the values of ``by``.
 
     Parameters
     ----------
@@ -139,6 +153,7 @@ def group(dm: DataMatrix, by: Any) -> DataMatrix:
 
     Examples
     --------
+    >>> from datamatrix.operations import group
     >>> dm = DataMatrix(c=['a', 'b', 'a'], x=[1, 2, 3])
     >>> g = group(dm, by=dm.c)
     >>> list(g.c), g.x.shape
@@ -191,7 +206,7 @@ def group(dm: DataMatrix, by: Any) -> DataMatrix:
 
 
 def fullfactorial(dm: DataMatrix, ignore: Any = '') -> DataMatrix:
-    """All combinations of the levels of every column (SPEC 7.3).
+    """All combinations of the levels of every column.
 
     Each column is a factor whose levels are its cells that differ from
     ``ignore`` (converted like a MixedColumn value, so ``1.0`` ignores ``1``;
@@ -205,6 +220,7 @@ def fullfactorial(dm: DataMatrix, ignore: Any = '') -> DataMatrix:
 
     Examples
     --------
+    >>> from datamatrix.operations import fullfactorial
     >>> dm = DataMatrix(a=['x', 'y', ''], b=[1, 2, 3])
     >>> ff = fullfactorial(dm)
     >>> list(ff.a), list(ff.b)
@@ -234,7 +250,7 @@ def fullfactorial(dm: DataMatrix, ignore: Any = '') -> DataMatrix:
 
 def pivot_table(dm: DataMatrix, values: Any, index: Any, columns: Any, *args: Any,
                 **kwargs: Any) -> DataMatrix:
-    """A pivot table computed by ``pandas.pivot_table`` (SPEC 7.6; needs pandas).
+    """A pivot table computed by ``pandas.pivot_table`` (needs pandas).
 
     Parameters
     ----------
@@ -256,11 +272,20 @@ def pivot_table(dm: DataMatrix, values: Any, index: Any, columns: Any, *args: An
         For ``values``/``index``/``columns`` of other types.
     ImportError
         If pandas is not installed.
+
+    Examples
+    --------
+    >>> from datamatrix.operations import pivot_table
+    >>> dm = DataMatrix(subject=[1, 1, 2, 2], condition=['a', 'b', 'a', 'b'], rt=[500, 600, 520, 640])
+    >>> print(pivot_table(dm, values='rt', index='subject', columns='condition'))
+    +---+-------+-------+
+    | # |   a   |   b   |
+    +---+-------+-------+
+    | 0 | 500.0 | 600.0 |
+    | 1 | 520.0 | 640.0 |
+    +---+-------+-------+
     """
-    try:
-        import pandas
-    except ImportError as exc:
-        raise ImportError('pivot_table requires the pandas package') from exc
+    pandas = optional_import('pandas', 'pivot_table')
     from datamatrix.convert import from_pandas, to_pandas
 
     def names(arg: Any, what: str) -> str | list:

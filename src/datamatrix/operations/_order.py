@@ -18,7 +18,7 @@ from datamatrix.operations._common import _is_nan
 # -- sorting ----------------------------------------------------------------------------
 
 def _mixed_sort_key(value: Any) -> tuple:
-    """-INF, numbers, INF, strings (code points), None, NaN (SPEC 7.13)."""
+    """-INF, numbers, INF, strings (code points), None, NaN."""
     if value is None:
         return (4, 0)
     if isinstance(value, str):
@@ -83,7 +83,7 @@ def _by_column(obj: Any, by: Any) -> BaseColumn:
 
 
 def sort(obj: DataMatrix | BaseColumn, by: Any = None) -> DataMatrix | BaseColumn:
-    """Sort the rows of a DataMatrix, or the values of a column (SPEC 7.13).
+    """Sort the rows of a DataMatrix, or the values of a column.
 
     Parameters
     ----------
@@ -108,6 +108,7 @@ def sort(obj: DataMatrix | BaseColumn, by: Any = None) -> DataMatrix | BaseColum
 
     Examples
     --------
+    >>> from datamatrix.operations import sort
     >>> dm = DataMatrix(a=[2, 'x', None, 1])
     >>> list(sort(dm, by='a').a)
     [1, 2, 'x', None]
@@ -130,11 +131,27 @@ def _reordered(col: BaseColumn, positions: np.ndarray) -> BaseColumn:
 
 
 def shuffle(obj: DataMatrix | BaseColumn) -> DataMatrix | BaseColumn:
-    """Random order of rows (DataMatrix, same family) or values (column) (SPEC 7.9).
+    """Random order of rows (DataMatrix, same family) or values (column).
 
     A shuffled column keeps the original row ids, so ``dm.a = shuffle(dm.a)``
     shuffles only that column. The permutation is drawn by numpy from a seed
     taken from :mod:`random`, so ``random.seed`` applies.
+
+    Examples
+    --------
+    >>> import random
+    >>> from datamatrix.operations import shuffle
+    >>> dm = DataMatrix(x=[1, 2, 3, 4])
+    >>> random.seed(1)
+    >>> shuffled = shuffle(dm)
+    >>> sorted(shuffled.x)
+    [1, 2, 3, 4]
+    >>> random.seed(1)
+    >>> list(shuffle(dm).x) == list(shuffled.x)
+    True
+    >>> dm.x = shuffle(dm.x)
+    >>> sorted(dm.x)
+    [1, 2, 3, 4]
     """
     generator = np.random.default_rng(random.getrandbits(64))
     positions = generator.permutation(len(obj)).astype(np.int64)
@@ -146,7 +163,7 @@ def shuffle(obj: DataMatrix | BaseColumn) -> DataMatrix | BaseColumn:
 
 
 def random_sample(obj: DataMatrix | BaseColumn, k: int) -> DataMatrix | BaseColumn:
-    """``k`` distinct random rows (DataMatrix) or cells (column) (SPEC 7.7).
+    """``k`` distinct random rows (DataMatrix) or cells (column).
 
     Returns
     -------
@@ -158,6 +175,18 @@ def random_sample(obj: DataMatrix | BaseColumn, k: int) -> DataMatrix | BaseColu
     ------
     ValueError
         If ``k`` is negative or larger than ``len(obj)``.
+
+    Examples
+    --------
+    >>> import random
+    >>> from datamatrix.operations import random_sample
+    >>> dm = DataMatrix(x=[1, 2, 3, 4])
+    >>> random.seed(1)
+    >>> sample = random_sample(dm, k=2)
+    >>> len(sample), set(sample.x) <= {1, 2, 3, 4}, len(set(sample.x))
+    (2, True, 2)
+    >>> len(random_sample(dm.x, k=3))
+    3
     """
     if not isinstance(obj, (DataMatrix, BaseColumn)):
         raise TypeError(f'cannot sample from a {type(obj).__name__}')

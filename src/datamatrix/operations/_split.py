@@ -171,7 +171,7 @@ def _split_columns(cols: list) -> Iterator[tuple]:
 
 
 def split(col: BaseColumn, *values: Any) -> Iterator:
-    """Split the DataMatrix of ``col`` by the values of ``col`` (SPEC 7.11).
+    """Split the DataMatrix of ``col`` by the values of ``col``.
 
     Parameters
     ----------
@@ -194,6 +194,19 @@ def split(col: BaseColumn, *values: Any) -> Iterator:
     ``col.dm`` when first accessed, so splitting a wide DataMatrix is cheap;
     changing ``col.dm`` before a subset's column was accessed therefore shows
     in the subset.
+
+    Examples
+    --------
+    >>> from datamatrix.operations import split
+    >>> dm = DataMatrix(condition=['a', 'b', 'a'], rt=[500, 600, 520])
+    >>> for condition, subset in split(dm.condition):
+    ...     print(condition, list(subset.rt))
+    ...
+    a [500, 520]
+    b [600]
+    >>> a, b = split(dm.condition, 'a', 'b')
+    >>> list(a.rt), list(b.rt)
+    ([500, 520], [600])
     """
     if not isinstance(col, BaseColumn):
         raise TypeError(f'split expects a column, not {type(col).__name__}')
@@ -222,14 +235,27 @@ def split(col: BaseColumn, *values: Any) -> Iterator:
 
 
 def tuple_split(col: BaseColumn, *values: Any) -> Iterator:
-    """Deprecated alias of :func:`split`."""
+    """Deprecated alias of :func:`split`.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from datamatrix.operations import tuple_split
+    >>> dm = DataMatrix(condition=['a', 'b', 'a'])
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter('ignore', DeprecationWarning)
+    ...     subsets = [len(subset) for _, subset in tuple_split(dm.condition)]
+    ...
+    >>> subsets
+    [2, 1]
+    """
     warnings.warn('tuple_split is deprecated; use split', DeprecationWarning,
                   stacklevel=2)
     return split(col, *values)
 
 
 def bin_split(col: BaseColumn, bins: int) -> Iterator[DataMatrix]:
-    """Sort ``col.dm`` by ``col`` and yield ``bins`` consecutive slices (SPEC 7.2).
+    """Sort ``col.dm`` by ``col`` and yield ``bins`` consecutive slices.
 
     Bin ``i`` holds positions ``int(n*i/bins)`` to ``int(n*(i+1)/bins)``; so 4
     rows in 3 bins give sizes 1, 1, 2.
@@ -238,6 +264,16 @@ def bin_split(col: BaseColumn, bins: int) -> Iterator[DataMatrix]:
     ------
     ValueError
         When iteration starts, if ``bins > len(col)``.
+
+    Examples
+    --------
+    >>> from datamatrix.operations import bin_split
+    >>> dm = DataMatrix(rt=[400, 800, 500, 700])
+    >>> for fast_to_slow in bin_split(dm.rt, bins=2):
+    ...     print(list(fast_to_slow.rt))
+    ...
+    [400, 500]
+    [700, 800]
     """
     n = len(col)
     if bins > n:

@@ -55,7 +55,7 @@ def _replace_array(array: np.ndarray, pairs: list) -> np.ndarray:
 
 
 def replace(col: BaseColumn, mappings: dict = {}) -> BaseColumn:
-    """A copy of ``col`` with cells equal to a key replaced by its value (SPEC 7.8).
+    """A copy of ``col`` with cells equal to a key replaced by its value.
 
     All pairs apply at once to the original values, so ``{1: 2, 2: 3}`` turns 1
     into 2 and 2 into 3. A NaN key matches NaN cells. New values follow the
@@ -72,6 +72,7 @@ def replace(col: BaseColumn, mappings: dict = {}) -> BaseColumn:
 
     Examples
     --------
+    >>> from datamatrix.operations import replace
     >>> dm = DataMatrix(a=[1, 2, 3])
     >>> list(replace(dm.a, {1: 2, 2: 3}))
     [2, 3, 3]
@@ -111,13 +112,20 @@ def replace(col: BaseColumn, mappings: dict = {}) -> BaseColumn:
 
 
 def z(col: BaseColumn) -> BaseColumn:
-    """Standardised scores (SPEC 7.15).
+    """Standardised scores.
 
     A 1-D column gives a FloatColumn ``(x - mean) / std`` (ddof=1, as
     ``col.std``); non-numeric cells give NaN, and a std of 0 or NaN makes
     every score NaN. An MD column gives a copy standardised with the grand
     NaN-ignoring mean and standard deviation (ddof=0, reference quirk) of all
     its elements, computed block by block.
+
+    Examples
+    --------
+    >>> from datamatrix.operations import z
+    >>> dm = DataMatrix(x=[1, 2, 3, 'x'])
+    >>> print(z(dm.x))
+    col[-1.  0.  1. nan]
     """
     if isinstance(col, _MultiDimensionalColumn):
         array = col._use()
@@ -156,7 +164,7 @@ def z(col: BaseColumn) -> BaseColumn:
 
 
 def shuffle_horiz(*obj: Any) -> DataMatrix:
-    """Permute, independently per row, the values among some columns (SPEC 7.10).
+    """Permute, independently per row, the values among some columns.
 
     Parameters
     ----------
@@ -174,6 +182,18 @@ def shuffle_horiz(*obj: Any) -> DataMatrix:
     ValueError
         For no arguments, several DataMatrix objects, or columns of different
         DataMatrix objects.
+
+    Examples
+    --------
+    >>> import random
+    >>> from datamatrix.operations import shuffle_horiz
+    >>> random.seed(2)
+    >>> dm = DataMatrix(a=[1, 2], b=[10, 20], c=[100, 200])
+    >>> shuffled = shuffle_horiz(dm.a, dm.b)
+    >>> [sorted([row.a, row.b]) for row in shuffled]
+    [[1, 10], [2, 20]]
+    >>> list(shuffled.c)
+    [100, 200]
     """
     if len(obj) == 1 and isinstance(obj[0], DataMatrix):
         dm = obj[0]

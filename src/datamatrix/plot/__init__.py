@@ -9,9 +9,14 @@ non-NaN values; :func:`heatmap` reads only the rows it shows.
 
 Examples
 --------
->>> from datamatrix import plot
->>> ax = plot.traces(dm, 'pupil', by='condition')        # doctest: +SKIP
->>> ax.figure.savefig('traces.png')                      # doctest: +SKIP
+>>> from datamatrix import SeriesColumn, plot
+>>> dm = DataMatrix(condition=['a', 'b', 'a', 'b'])
+>>> dm.pupil = SeriesColumn(depth=50)
+>>> dm.pupil = np.random.default_rng(1).normal(size=(4, 50))
+>>> ax = plot.traces(dm, 'pupil', by='condition')
+>>> [line.get_label() for line in ax.get_lines()]
+['a', 'b']
+>>> ax.figure.savefig('traces.png')
 """
 from datamatrix.plot._legacy import new, regplot, save, threshold
 from datamatrix.plot._traces import heatmap, trace, traces

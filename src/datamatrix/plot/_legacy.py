@@ -1,4 +1,4 @@
-"""The reference's plotting helpers, re-exported by :mod:`datamatrix.plot` (SPEC 14.1).
+"""The reference's plotting helpers, re-exported by :mod:`datamatrix.plot`.
 
 ``new`` opens a figure, ``save`` writes it to a folder, ``threshold`` shades the
 samples where a threshold series (``series.threshold``) is set, and ``regplot``
@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
+from datamatrix._optional import optional_import
 from datamatrix._table.columns import BaseColumn
 from datamatrix._table.multidim import _MultiDimensionalColumn
 from datamatrix.colors.tango import blue, gray
@@ -33,6 +34,13 @@ def new(size: tuple[float, float] = (8, 4)) -> Figure:
     """Open a new matplotlib figure of ``size`` inches (width, height) and return it.
 
     The figure becomes the current one, so ``plot.trace`` and ``plot.save`` use it.
+
+    Examples
+    --------
+    >>> from datamatrix import plot
+    >>> figure = plot.new(size=(4, 2))
+    >>> figure.get_size_inches().tolist()
+    [4.0, 2.0]
     """
     width, height = size
     return _pyplot().figure(figsize=(width, height))
@@ -59,6 +67,21 @@ def save(name: str, folder: str | os.PathLike = 'plot', show: bool = False,
     -------
     list of str
         The paths written (PNG first).
+
+    Examples
+    --------
+    >>> import os
+    >>> from datamatrix import SeriesColumn, plot
+    >>> dm = DataMatrix(length=2)
+    >>> dm.pupil = SeriesColumn(depth=3)
+    >>> dm.pupil = [[1, 2, 3], [3, 4, 5]]
+    >>> _ = plot.new()
+    >>> _ = plot.trace(dm.pupil)
+    >>> paths = plot.save('pupil', folder='figures')
+    >>> sorted(os.path.basename(path) for path in paths)
+    ['pupil.png', 'pupil.svg']
+    >>> sorted(os.listdir('figures'))
+    ['pupil.png', 'pupil.svg']
     """
     if not isinstance(name, str) or not name or os.sep in name:
         raise ValueError(f'name must be a file name without a folder, not {name!r}')
@@ -123,6 +146,17 @@ def threshold(series: Any, x: Sequence[float] | None = None, color: Any = blue[1
     -------
     list of matplotlib.patches.Patch
         One patch per run.
+
+    Examples
+    --------
+    >>> from datamatrix import SeriesColumn, plot, series as srs
+    >>> dm = DataMatrix(length=2)
+    >>> dm.s = SeriesColumn(depth=6)
+    >>> dm.s = [[0, 5, 5, 0, 0, 5], [0, 0, 5, 0, 0, 0]]
+    >>> above = srs.threshold(dm.s, lambda x: x > 1)
+    >>> patches = plot.threshold(above)
+    >>> len(patches)
+    2
     """
     mask = _threshold_mask(series)
     xs = np.arange(len(mask), dtype=float) if x is None else np.asarray(x, dtype=float)
@@ -183,12 +217,16 @@ def regplot(dm: DataMatrix, x: Any, y: Any, annotate: Any = None, symbol: str = 
     ------
     ValueError
         With fewer than two usable rows.
+
+    Examples
+    --------
+    >>> from datamatrix import plot
+    >>> dm = DataMatrix(x=[1, 2, 3, 4], y=[2, 4, 6, 'missing'])
+    >>> slope, intercept, r, p, stderr = plot.regplot(dm, 'x', 'y')
+    >>> round(slope, 6), round(intercept, 6), round(r, 6)
+    (2.0, 0.0, 1.0)
     """
-    try:
-        from scipy.stats import linregress
-    except ImportError as exc:
-        raise ImportError('plot.regplot needs scipy; install it with `pip install '
-                          'scipy` (or datamatrix[scipy])') from exc
+    linregress = optional_import('scipy.stats', 'plot.regplot').linregress
     xs, ys = _numbers(dm, x, 'x'), _numbers(dm, y, 'y')
     usable = np.isfinite(xs) & np.isfinite(ys)
     if usable.sum() < 2:

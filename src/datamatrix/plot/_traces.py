@@ -9,9 +9,13 @@ non-NaN values; :func:`heatmap` reads only the rows it shows.
 
 Examples
 --------
->>> from datamatrix import plot
->>> ax = plot.traces(dm, 'pupil', by='condition')        # doctest: +SKIP
->>> ax.figure.savefig('traces.png')                      # doctest: +SKIP
+>>> from datamatrix import SeriesColumn, plot
+>>> dm = DataMatrix(condition=['a', 'b'])
+>>> dm.pupil = SeriesColumn(depth=3)
+>>> dm.pupil = [[1, 2, 3], [4, 5, 6]]
+>>> ax = plot.traces(dm, 'pupil', by='condition', err=False)
+>>> [line.get_ydata().tolist() for line in ax.get_lines()]
+[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
 """
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ from datamatrix._engine import stream as _stream
 from datamatrix._table.columns import BaseColumn
 from datamatrix._table.keys import is_int
 from datamatrix._table.multidim import _MultiDimensionalColumn
+from datamatrix._optional import optional_import
 from datamatrix.errors import LengthMismatchError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -36,12 +41,7 @@ _BAND_ALPHA = 0.25
 # -- helpers -------------------------------------------------------------------------
 
 def _pyplot():
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError as exc:
-        raise ImportError('datamatrix.plot needs matplotlib; install it with '
-                          '`pip install matplotlib` (or datamatrix[plot])') from exc
-    return plt
+    return optional_import('matplotlib.pyplot', 'datamatrix.plot')
 
 
 def _axes(ax: Axes | None) -> Axes:
@@ -133,11 +133,7 @@ class _Moments:
             se = np.where(dof > 0, np.sqrt(self.m2 / dof) / np.sqrt(self.count), np.nan)
         if mode == 'se':
             return mean, se
-        try:
-            from scipy.stats import t
-        except ImportError as exc:
-            raise ImportError("err='ci' needs scipy; install it with "
-                              "`pip install scipy`") from exc
+        t = optional_import('scipy.stats', "err='ci'").t
         return mean, se * t.ppf(0.975, np.maximum(dof, 1))
 
 
@@ -220,6 +216,19 @@ def trace(series: BaseColumn, x: Sequence[float] | None = None, color: Any = Non
         If ``x`` does not have one value per sample.
     ImportError
         If matplotlib is not installed.
+
+    Examples
+    --------
+    >>> from datamatrix import SeriesColumn, plot
+    >>> dm = DataMatrix(length=3)
+    >>> dm.pupil = SeriesColumn(depth=4)
+    >>> dm.pupil = [[1, 2, 3, 4], [3, 4, 5, 6], [5, 6, 7, 8]]
+    >>> ax = plot.trace(dm.pupil, x=[0, 10, 20, 30], err='se', label='all trials')
+    >>> line = ax.get_lines()[0]
+    >>> line.get_xdata().tolist(), line.get_ydata().tolist()
+    ([0.0, 10.0, 20.0, 30.0], [3.0, 4.0, 5.0, 6.0])
+    >>> len(ax.collections)
+    1
     """
     _check_series(series)
     mode = _err_mode(err)
@@ -299,6 +308,18 @@ def traces(dm: DataMatrix, series: str | BaseColumn, by: str | BaseColumn | Sequ
         If ``series`` or ``by`` do not have one value per row of ``dm``.
     ColumnNotFoundError
         For an unknown column name.
+
+    Examples
+    --------
+    >>> from datamatrix import SeriesColumn, plot
+    >>> dm = DataMatrix(condition=['a', 'b', 'a'])
+    >>> dm.pupil = SeriesColumn(depth=3)
+    >>> dm.pupil = [[1, 2, 3], [10, 10, 10], [3, 4, 5]]
+    >>> ax = plot.traces(dm, dm.pupil, by=dm.condition, err=False)
+    >>> [(line.get_label(), line.get_ydata().tolist()) for line in ax.get_lines()]
+    [('a', [2.0, 3.0, 4.0]), ('b', [10.0, 10.0, 10.0])]
+    >>> ax.get_legend().get_title().get_text()
+    'condition'
     """
     if len(dm) == 0:
         raise ValueError('the DataMatrix has no rows: there is nothing to plot')
@@ -385,6 +406,16 @@ def heatmap(col: BaseColumn, row: int | None = None, x: Sequence[float] | None =
         ``row``), or ``row`` is given for a series.
     IndexError
         If ``row`` is out of range.
+
+    Examples
+    --------
+    >>> from datamatrix import SeriesColumn, plot
+    >>> dm = DataMatrix(length=3)
+    >>> dm.pupil = SeriesColumn(depth=4)
+    >>> dm.pupil = np.arange(12.).reshape(3, 4)
+    >>> ax = plot.heatmap(dm.pupil, colorbar=False)
+    >>> ax.images[-1].get_array().shape
+    (3, 4)
     """
     if not isinstance(col, _MultiDimensionalColumn):
         raise TypeError(f'heatmap needs a multidimensional column, not '
