@@ -129,6 +129,8 @@ class Config:
     """Progress bars: True, False or 'auto' (only when stderr is a terminal)."""
     progress_min_bytes: int = 268435456
     """Work below this size never shows a progress bar."""
+    stream_threads: int = min(8, os.cpu_count() or 1)
+    """Threads that compute blocks of a streamed reduction at once (1: no threads)."""
 
     def __init__(self) -> None:
         self.tmp_dir = os.getcwd()
@@ -173,7 +175,8 @@ class Config:
     def __repr__(self) -> str:
         names = ['memory_limit', 'min_mem_free_rel', 'min_mem_free_abs',
                  'always_load_max_size', 'never_load_min_size', 'save_chunk_size',
-                 'memory_poll_interval', 'tmp_dir', 'progress', 'progress_min_bytes']
+                 'memory_poll_interval', 'tmp_dir', 'progress', 'progress_min_bytes',
+                 'stream_threads']
         body = ', '.join(f'{name}={getattr(self, name)!r}' for name in names)
         return f'Config({body})'
 

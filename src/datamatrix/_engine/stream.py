@@ -9,13 +9,18 @@ runs for loaded arrays, so a result never depends on where the data lives.
 """
 from __future__ import annotations
 
+import collections
+import concurrent.futures
+import os
+import threading
 import warnings
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 
 from datamatrix._engine.memory import manager
-from datamatrix._engine.storage import ArrayStore, populate_pages, release_pages, row_blocks
+from datamatrix._engine.storage import (ArrayStore, hint_pages, populate_pages,
+                                         prefault_pages, release_pages, row_blocks)
 
 
 def new_store(shape: tuple, dtype, fill: float | None = None) -> ArrayStore:
@@ -90,51 +95,244 @@ def map_blocks(array: np.ndarray, fnc: Callable[[np.ndarray, int, int], np.ndarr
 
 
 # -- reductions over rows ------------------------------------------------------------
+#
+# A reduction cuts the rows into the blocks of ``row_blocks`` (``cfg.save_chunk_size``
+# bytes), computes a partial result per block -- in up to ``cfg.stream_threads``
+# worker threads, each prefaulting its block's pages in one call -- and combines the
+# partials in block order. The blocks and the order of every floating-point sum are
+# therefore the same wherever the rows live and however many threads ran, so the
+# results are bit-for-bit identical. At most ``cfg.stream_threads`` blocks are in
+# flight; NaN handling works on pieces of a quarter block at most.
+
+_TILE = 1 << 21
+"""Bytes of the cache-sized temporaries of the second pass of ``nanstd``."""
+_worker = threading.local()
+_pool_state: dict = {}
+
+
+def _mark_worker() -> None:
+    _worker.active = True
+
+
+def _pool(threads: int) -> concurrent.futures.ThreadPoolExecutor:
+    """The worker pool of this process (a forked child makes its own)."""
+    key = (os.getpid(), threads)
+    with _POOL_LOCK:
+        if _pool_state.get('key') != key:
+            old = _pool_state.get('pool')
+            if old is not None and _pool_state['key'][0] == os.getpid():
+                old.shutdown(wait=False)  # a parent's pool has no threads in a child
+            _pool_state['pool'] = concurrent.futures.ThreadPoolExecutor(
+                max_workers=threads, thread_name_prefix='datamatrix-stream',
+                initializer=_mark_worker)
+            _pool_state['key'] = key
+        return _pool_state['pool']
+
+
+_POOL_LOCK = threading.Lock()
+if hasattr(os, 'register_at_fork'):
+    os.register_at_fork(after_in_child=_pool_state.clear)
+
+
+def _threads() -> int:
+    from datamatrix._engine.config import cfg
+    try:
+        return max(1, int(cfg.stream_threads))
+    except (TypeError, ValueError):
+        raise ValueError(f'cfg.stream_threads must be a positive integer, '
+                         f'not {cfg.stream_threads!r}') from None
+
+
+def _in_order(tasks: Iterator[Callable[[], Any]], n_tasks: int) -> Iterator[Any]:
+    """Run ``tasks`` (in worker threads where useful) and yield their results in order."""
+    threads = min(_threads(), n_tasks)
+    if threads <= 1 or getattr(_worker, 'active', False):
+        for task in tasks:
+            yield task()
+        return
+    pool = _pool(threads)
+    pending: collections.deque = collections.deque()
+    try:
+        for task in tasks:
+            pending.append(pool.submit(task))
+            if len(pending) >= threads:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:  # an error or an abandoned stream: let no block outlive the call
+        for future in pending:
+            future.cancel()
+        concurrent.futures.wait(pending)
+
+
+def _source(data: ArrayStore | np.ndarray) -> tuple[int, int, Callable]:
+    """``(rows, row_nbytes, rows_of(start, stop))`` of a store or an array.
+
+    A pending :class:`LazyStore` is read from its source (in the calling thread,
+    not materialised); everything else is sliced from its array.
+    """
+    if isinstance(data, ArrayStore):
+        if getattr(data, 'pending', False):
+            return data.shape[0], data.row_nbytes, data._source_rows
+        data = data.array
+    row_nbytes = data.itemsize * int(np.prod(data.shape[1:]))
+    return len(data), row_nbytes, lambda start, stop: data[start:stop]
+
+
+def reduce_blocks(data: ArrayStore | np.ndarray, partial: Callable[[np.ndarray], Any],
+                  transform: Callable[[np.ndarray], np.ndarray] | None = None
+                  ) -> Iterator[Any]:
+    """Yield ``partial(transform(block))`` for the row blocks of ``data``, in order.
+
+    Blocks are computed in up to ``cfg.stream_threads`` threads; the pages of a
+    mapped block are brought in with one call before and released after.
+    """
+    n_rows, row_nbytes, rows_of = _source(data)
+    spans = list(row_blocks(n_rows, row_nbytes))
+
+    def task(index: int) -> Callable[[], Any]:
+        start, stop = spans[index]
+        block = rows_of(start, stop)
+
+        def run() -> Any:
+            prefault_pages(block)
+            if index + 1 < len(spans):  # start reading ahead on the next block
+                hint_pages(rows_of(*spans[index + 1]))
+            try:
+                return partial(block if transform is None else transform(block))
+            finally:
+                release_pages(block)
+        return run
+
+    return _in_order((task(index) for index in range(len(spans))), len(spans))
+
+
+def _flat(block: np.ndarray) -> np.ndarray:
+    """A block as ``(rows, cells)`` (a view whenever numpy can)."""
+    return block.reshape(len(block), int(np.prod(block.shape[1:])))
+
+
+def _pieces(cells: np.ndarray, n_rows: int, itemsize: int) -> Iterator[np.ndarray]:
+    """Split cell indices so that ``n_rows`` rows of a piece hold <= a quarter block."""
+    from datamatrix._engine.config import cfg
+    step = max(1, int(cfg.save_chunk_size) // 4 // max(1, n_rows * itemsize))
+    for first in range(0, len(cells), step):
+        yield cells[first:first + step]
+
+
+def _sum_count(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-cell NaN-ignoring sum and count of one block (cell-shaped, float64/int64).
+
+    A plain sum over rows; only cells whose sum came out NaN are summed again
+    with their NaNs masked, and only they are counted.
+    """
+    flat = _flat(block)
+    total = flat.sum(axis=0, dtype=np.float64)
+    count = np.full(total.shape, len(flat), dtype=np.int64)
+    bad = np.flatnonzero(np.isnan(total))
+    for piece in _pieces(bad, len(flat), flat.itemsize):
+        values = flat[:, piece]  # a copy of a quarter block at most
+        missing = np.isnan(values)
+        np.copyto(values, 0, where=missing)
+        total[piece] = values.sum(axis=0, dtype=np.float64)
+        count[piece] -= missing.sum(axis=0)
+    shape = block.shape[1:]
+    return total.reshape(shape), count.reshape(shape)
+
+
+def _combine(partials: Iterable[tuple[np.ndarray, np.ndarray]], cell_shape: tuple,
+             axes: tuple = ()) -> tuple[np.ndarray, np.ndarray]:
+    """Add per-block sums and counts in block order, then over the cell ``axes``.
+
+    ``axes`` are 1-based (as in a row); ``cell_shape`` is the shape of the result.
+    """
+    total = count = None
+    for block_total, block_count in partials:
+        if total is None:
+            total, count = block_total, block_count
+        else:
+            total += block_total
+            count += block_count
+    if total is None:  # no rows
+        return np.zeros(cell_shape), np.zeros(cell_shape, dtype=np.int64)
+    if axes:
+        cell_axes = tuple(axis - 1 for axis in axes)
+        total, count = total.sum(axis=cell_axes), count.sum(axis=cell_axes)
+    return total, count
+
+
+def _sum_count_rows(data: ArrayStore | np.ndarray, cell_shape: tuple, axes: tuple = (),
+                    transform: Callable | None = None
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    return _combine(reduce_blocks(data, _sum_count, transform), cell_shape, axes)
+
 
 def _warn_empty(count: np.ndarray, what: str) -> None:
     if np.any(count == 0):
         warnings.warn(what, RuntimeWarning, stacklevel=4)
 
 
+def _mean_of(total: np.ndarray, count: np.ndarray) -> np.ndarray:
+    _warn_empty(count, 'Mean of empty slice')
+    with np.errstate(invalid='ignore', divide='ignore'):
+        return total / count
+
+
 def nanmean(blocks: Iterable[np.ndarray], cell_shape: tuple,
             axes: tuple = ()) -> np.ndarray:
     """NaN-ignoring mean over rows (and the cell ``axes``) of a stream of blocks."""
-    return _nanmean_count(blocks, cell_shape, axes)[0]
+    return _mean_of(*_combine(map(_sum_count, blocks), cell_shape, axes))
 
 
-def _nanmean_count(blocks: Iterable[np.ndarray], cell_shape: tuple,
-                   axes: tuple = ()) -> tuple[np.ndarray, np.ndarray]:
-    """The NaN-ignoring mean and the number of values it is made of."""
-    keep = tuple(s for i, s in enumerate(cell_shape) if i + 1 not in axes)
-    total = np.zeros(keep)
-    count = np.zeros(keep, dtype=np.int64)
-    reduce_axes = (0,) + tuple(axes)
-    for block in blocks:
-        valid = ~np.isnan(block)
-        total += np.where(valid, block, 0).sum(axis=reduce_axes, dtype=np.float64)
-        count += valid.sum(axis=reduce_axes)
-    _warn_empty(count, 'Mean of empty slice')
-    with np.errstate(invalid='ignore', divide='ignore'):
-        return total / count, count
-
-
-# The reductions below take a store and read it through ``store.blocks()``, so they
+# The reductions below take a store and read it through ``reduce_blocks``, so they
 # work wherever the store keeps its rows (RAM, spill file, saved file, zarr).
 
-def nanmean_rows(store: ArrayStore, cell_shape: tuple) -> np.ndarray:
-    """NaN-ignoring mean over the rows of a store, streamed."""
-    return nanmean((block for _, _, block in store.blocks()), cell_shape)
+def nanmean_rows(store: ArrayStore | np.ndarray, cell_shape: tuple, axes: tuple = (),
+                 transform: Callable[[np.ndarray], np.ndarray] | None = None
+                 ) -> np.ndarray:
+    """NaN-ignoring mean over the rows (and the cell ``axes``) of a store, streamed.
+
+    ``transform`` selects part of every block first (e.g. the cells of an
+    ellipsis index); ``cell_shape`` is the shape of the result.
+    """
+    return _mean_of(*_sum_count_rows(store, cell_shape, axes, transform))
+
+
+def _squares(block: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """Per-cell sum of squared deviations from ``mean`` of one block, NaNs ignored."""
+    flat = _flat(block)
+    n_rows, n_cells = flat.shape
+    result = np.zeros(n_cells)
+    step_rows = max(1, _TILE // max(1, n_cells * 8))
+    step_cells = n_cells if step_rows > 1 else max(1, _TILE // 8)
+    scratch = np.empty(min(n_rows, step_rows) * min(n_cells, step_cells))
+    for first_row in range(0, n_rows, step_rows):
+        rows = flat[first_row:first_row + step_rows]
+        for first in range(0, n_cells, step_cells):
+            part = rows[:, first:first + step_cells]
+            deviation = scratch[:part.size].reshape(part.shape)
+            np.subtract(part, mean[first:first + step_cells], out=deviation)
+            np.square(deviation, out=deviation)
+            result[first:first + step_cells] += deviation.sum(axis=0)
+    bad = np.flatnonzero(np.isnan(result) & ~np.isnan(mean))
+    for piece in _pieces(bad, n_rows, 8):
+        deviation = np.subtract(flat[:, piece], mean[piece], dtype=np.float64)
+        # missing values; inf - inf stays NaN, as numpy's
+        np.copyto(deviation, 0, where=np.isnan(flat[:, piece]))
+        np.square(deviation, out=deviation)
+        result[piece] = deviation.sum(axis=0)
+    return result.reshape(block.shape[1:])
 
 
 def nanstd(store: ArrayStore, cell_shape: tuple, ddof: int = 1) -> np.ndarray:
     """NaN-ignoring standard deviation over rows, in two streamed passes."""
-    mean, count = _nanmean_count((block for _, _, block in store.blocks()), cell_shape)
+    total, count = _sum_count_rows(store, cell_shape)
+    with np.errstate(invalid='ignore', divide='ignore'):
+        mean = total / count
+    flat_mean = mean.reshape(-1)
     squares = np.zeros(cell_shape)
-    for _, _, block in store.blocks():
-        squared = np.subtract(block, mean, dtype=np.float64)  # the only block-sized copy
-        np.square(squared, out=squared)
-        squared[np.isnan(block)] = 0  # missing values; inf - inf stays NaN, as numpy's
-        squares += squared.sum(axis=0)
+    for block_squares in reduce_blocks(store, lambda block: _squares(block, flat_mean)):
+        squares += block_squares
     _warn_empty(np.maximum(count - ddof, 0), 'Degrees of freedom <= 0 for slice.')
     with np.errstate(invalid='ignore', divide='ignore'):
         result = squares / (count - ddof)
@@ -144,18 +342,14 @@ def nanstd(store: ArrayStore, cell_shape: tuple, ddof: int = 1) -> np.ndarray:
 
 def nansum(store: ArrayStore, cell_shape: tuple) -> np.ndarray:
     """NaN-ignoring sum over rows (0 where every value is NaN)."""
-    total = np.zeros(cell_shape)
-    for _, _, block in store.blocks():
-        total += np.nansum(block, axis=0, dtype=np.float64)
-    return total
+    return _sum_count_rows(store, cell_shape)[0]
 
 
 def nanextreme(store: ArrayStore, cell_shape: tuple, fnc: Callable) -> np.ndarray:
     """NaN-ignoring min (``np.fmin``) or max (``np.fmax``) over rows."""
     result = np.full(cell_shape, np.nan)
-    for _, _, block in store.blocks():
-        if len(block):
-            result = fnc(result, fnc.reduce(block, axis=0))
+    for extreme in reduce_blocks(store, lambda block: fnc.reduce(block, axis=0)):
+        fnc(result, extreme, out=result)
     return result
 
 

@@ -405,9 +405,7 @@ class _MultiDimensionalColumn(BaseColumn):
                 kept_shape = select(array[:0]).shape[1:]
                 kept_shape = tuple(s for axis, s in enumerate(kept_shape, start=1)
                                    if axis not in averaged)
-                result = _stream.nanmean(
-                    (select(block) for _, _, block in _stream.blocks_of(array)),
-                    kept_shape, averaged)
+                result = _stream.nanmean_rows(array, kept_shape, averaged, select)
             result = np.squeeze(result, axis=drop) if drop else result
             if result.ndim == 0:
                 return float(result)
