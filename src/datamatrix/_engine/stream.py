@@ -220,22 +220,59 @@ def _pieces(cells: np.ndarray, n_rows: int, itemsize: int) -> Iterator[np.ndarra
         yield cells[first:first + step]
 
 
+def _tiles(n_rows: int, n_cells: int) -> Iterator[tuple[slice, slice]]:
+    """Cut ``(rows, cells)`` into tiles of at most ``_TILE`` bytes of float64.
+
+    Tiles are whole rows where a row is small, else pieces of one row; the
+    partition depends only on the shape, so tiled sums are reproducible.
+    """
+    step_rows = max(1, _TILE // max(1, n_cells * 8))
+    step_cells = n_cells if step_rows > 1 else max(1, _TILE // 8)
+    for first_row in range(0, n_rows, step_rows):
+        for first in range(0, n_cells, step_cells):
+            yield (slice(first_row, first_row + step_rows),
+                   slice(first, first + step_cells))
+
+
+def _scratch(n_rows: int, n_cells: int, dtype=np.float64) -> np.ndarray:
+    step_rows = max(1, _TILE // max(1, n_cells * 8))
+    size = min(n_rows, step_rows) * min(n_cells, _TILE // 8 if step_rows == 1 else n_cells)
+    return np.empty(size, dtype)
+
+
 def _sum_count(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per-cell NaN-ignoring sum and count of one block (cell-shaped, float64/int64).
 
     A plain sum over rows; only cells whose sum came out NaN are summed again
-    with their NaNs masked, and only they are counted.
+    with their NaNs masked, and only they are counted: a few such cells are
+    copied out in pieces, many are recounted in cache-sized tiles of the block.
     """
     flat = _flat(block)
+    n_rows, n_cells = flat.shape
     total = flat.sum(axis=0, dtype=np.float64)
-    count = np.full(total.shape, len(flat), dtype=np.int64)
+    count = np.full(total.shape, n_rows, dtype=np.int64)
     bad = np.flatnonzero(np.isnan(total))
-    for piece in _pieces(bad, len(flat), flat.itemsize):
-        values = flat[:, piece]  # a copy of a quarter block at most
-        missing = np.isnan(values)
-        np.copyto(values, 0, where=missing)
-        total[piece] = values.sum(axis=0, dtype=np.float64)
-        count[piece] -= missing.sum(axis=0)
+    if len(bad) * 8 > n_cells:
+        masked = np.zeros(n_cells)
+        missing = np.zeros(n_cells, dtype=np.int64)
+        scratch, flags = _scratch(n_rows, n_cells), _scratch(n_rows, n_cells, bool)
+        for rows, cells in _tiles(n_rows, n_cells):
+            tile = flat[rows, cells]
+            values = scratch[:tile.size].reshape(tile.shape)
+            nan = np.isnan(tile, out=flags[:tile.size].reshape(tile.shape))
+            np.copyto(values, tile)
+            np.copyto(values, 0, where=nan)
+            masked[cells] += values.sum(axis=0)
+            missing[cells] += np.add.reduce(nan.view(np.uint8), axis=0, dtype=np.int64)
+        total[bad] = masked[bad]
+        count[bad] -= missing[bad]
+    else:
+        for piece in _pieces(bad, n_rows, flat.itemsize):
+            values = flat[:, piece]  # a copy of a quarter block at most
+            nan = np.isnan(values)
+            np.copyto(values, 0, where=nan)
+            total[piece] = values.sum(axis=0, dtype=np.float64)
+            count[piece] -= nan.sum(axis=0)
     shape = block.shape[1:]
     return total.reshape(shape), count.reshape(shape)
 
@@ -299,28 +336,25 @@ def nanmean_rows(store: ArrayStore | np.ndarray, cell_shape: tuple, axes: tuple 
 
 
 def _squares(block: np.ndarray, mean: np.ndarray) -> np.ndarray:
-    """Per-cell sum of squared deviations from ``mean`` of one block, NaNs ignored."""
+    """Per-cell sum of squared deviations from ``mean`` of one block, NaNs ignored.
+
+    Computed in cache-sized tiles; a tile whose sum came out NaN has its missing
+    values zeroed and is summed again (inf - inf stays NaN, as numpy's).
+    """
     flat = _flat(block)
     n_rows, n_cells = flat.shape
     result = np.zeros(n_cells)
-    step_rows = max(1, _TILE // max(1, n_cells * 8))
-    step_cells = n_cells if step_rows > 1 else max(1, _TILE // 8)
-    scratch = np.empty(min(n_rows, step_rows) * min(n_cells, step_cells))
-    for first_row in range(0, n_rows, step_rows):
-        rows = flat[first_row:first_row + step_rows]
-        for first in range(0, n_cells, step_cells):
-            part = rows[:, first:first + step_cells]
-            deviation = scratch[:part.size].reshape(part.shape)
-            np.subtract(part, mean[first:first + step_cells], out=deviation)
-            np.square(deviation, out=deviation)
-            result[first:first + step_cells] += deviation.sum(axis=0)
-    bad = np.flatnonzero(np.isnan(result) & ~np.isnan(mean))
-    for piece in _pieces(bad, n_rows, 8):
-        deviation = np.subtract(flat[:, piece], mean[piece], dtype=np.float64)
-        # missing values; inf - inf stays NaN, as numpy's
-        np.copyto(deviation, 0, where=np.isnan(flat[:, piece]))
+    scratch = _scratch(n_rows, n_cells)
+    for rows, cells in _tiles(n_rows, n_cells):
+        part = flat[rows, cells]
+        deviation = scratch[:part.size].reshape(part.shape)
+        np.subtract(part, mean[cells], out=deviation)
         np.square(deviation, out=deviation)
-        result[piece] = deviation.sum(axis=0)
+        squares = deviation.sum(axis=0)
+        if np.isnan(squares).any():
+            np.copyto(deviation, 0, where=np.isnan(part))
+            squares = deviation.sum(axis=0)
+        result[cells] += squares
     return result.reshape(block.shape[1:])
 
 
