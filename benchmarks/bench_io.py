@@ -1,26 +1,29 @@
-"""Benchmark of io.writebin / io.readbin against plain numpy on the same arrays.
+"""io.writebin / io.readbin against the physical limit of the same work.
 
 Usage::
 
     python benchmarks/bench_io.py [SIZE] [--quick] [--repeat N] [--dir DIR]
 
-``SIZE`` is the size of the DataMatrix (default ``4GB``; any form that
-``cfg.memory_limit`` accepts, e.g. ``1GB`` or ``512MiB``); ``--quick`` uses
-256 MB. The DataMatrix holds one series column of 1000 float64 samples per row
-(8 kB) plus an IntColumn and a FloatColumn. Prints medians over ``--repeat``
-runs (default 3) of:
+``SIZE`` is the size of the DataMatrix (default ``1GB``; ``1GB``, ``512MiB``, ...);
+``--quick`` uses 256 MB. The DataMatrix holds one series column of 1000 float64
+samples per row (8 kB; NaNs in every 50th row at 60 samples) plus an IntColumn
+and a FloatColumn. Prints medians over ``--repeat`` runs (default 3) of:
 
 * ``writebin`` vs ``numpy.save`` of the same three arrays into one file in the
-  same folder. ``writebin`` always flushes the file to disk (``fsync``) before
-  renaming it into place, so the main baseline is ``numpy.save`` followed by
-  ``fsync``; the ratio to ``numpy.save`` without ``fsync`` (which only fills the
-  page cache) is printed too;
-* ``readbin``: wall time and the extra resident memory (psutil RSS) it leaves;
-* the first full reduction after ``readbin`` (``dm.s.mean``: the NaN-ignoring
-  mean per sample, over all rows) vs the same reduction done by hand in chunks
-  of ``cfg.save_chunk_size`` over ``numpy.load(..., mmap_mode='r')`` of the
-  ``numpy.save`` file; once with the file in the page cache (warm) and, when
-  the process may drop the page cache (root on Linux), once cold.
+  same folder followed by ``fsync`` (``writebin`` flushes its file to disk before
+  renaming it into place); the ratio to ``numpy.save`` without ``fsync`` (which
+  only fills the page cache) is printed too;
+* ``readbin`` alone: wall time and the extra resident memory it leaves;
+* ``readbin`` + the first full reduction (``dm.s.mean``, the NaN-ignoring mean
+  over rows), with the budget as configured and with ``cfg.memory_limit`` below
+  the column's size (the column stays a lazy view of the file), against
+
+  - warm (file in the page cache): the fastest plain numpy for that mean on an
+    in-RAM copy of the same bytes (``block.sum(axis=0)`` per block of
+    ``cfg.save_chunk_size``, masked recount only where the sum is NaN);
+  - cold (pages of the file dropped with ``posix_fadvise(POSIX_FADV_DONTNEED)``):
+    a sequential ``readinto`` of the ``numpy.save`` file in blocks of
+    ``cfg.save_chunk_size`` after dropping its pages the same way.
 """
 from __future__ import annotations
 
@@ -28,7 +31,6 @@ import argparse
 import gc
 import os
 import shutil
-import statistics
 import tempfile
 import time
 
@@ -36,58 +38,32 @@ import numpy as np
 import psutil
 
 from datamatrix import DataMatrix, FloatColumn, IntColumn, SeriesColumn, cfg, io
-from datamatrix._engine.config import parse_size
 
-GB = 1e9
+from _bench import (GB, drop_file_pages, gbps, median_time, parse_size, readinto_file)
+from bench_largedata import limit_mean
+
 DEPTH = 1000
 
 
-def drop_caches() -> bool:
-    """Write back and drop the page cache; False if the process may not."""
-    os.sync()
-    try:
-        with open('/proc/sys/vm/drop_caches', 'w') as fh:
-            fh.write('3\n')
-        return True
-    except OSError:
-        return False
-
-
-def interleaved(runs: dict, repeat: int, setup=None) -> dict:
-    """Median wall time of each ``runs[label]``, run in turns ``repeat`` times.
-
-    A run is a function, or a pair ``(prepare, function)`` whose ``prepare()``
-    result is passed to ``function`` (``prepare`` is not timed). ``setup()``
-    runs untimed before every timed call (after ``prepare``). Taking turns keeps
-    slow drifts of the machine (page cache, other processes) out of the ratios.
-    """
-    times: dict = {label: [] for label in runs}
-    for _ in range(repeat):
-        for label, run in runs.items():
-            prepare, fnc = run if isinstance(run, tuple) else (lambda: None, run)
-            argument = prepare()
-            if setup is not None:
-                setup()
-            gc.collect()
-            start = time.perf_counter()
-            fnc(argument)
-            times[label].append(time.perf_counter() - start)
-    return {label: statistics.median(values) for label, values in times.items()}
-
-
-def make_datamatrix(nbytes: int) -> DataMatrix:
+def make_arrays(nbytes: int) -> list[np.ndarray]:
     rows = max(1, nbytes // (DEPTH * 8))
-    dm = DataMatrix(length=rows)
-    dm.trial = IntColumn
-    dm.trial = np.arange(rows)
-    dm.rt = FloatColumn
-    dm.rt = np.random.default_rng(0).random(rows)
-    dm.s = SeriesColumn(depth=DEPTH)
     rng = np.random.default_rng(1)
+    series = rng.random((rows, DEPTH))
+    series[::50, 200:260] = np.nan
+    return [series, np.arange(rows), rng.random(rows)]
+
+
+def make_datamatrix(arrays: list[np.ndarray]) -> DataMatrix:
+    series, trial, rt = arrays
+    dm = DataMatrix(length=len(series))
+    dm.trial = IntColumn
+    dm.trial = trial
+    dm.rt = FloatColumn
+    dm.rt = rt
+    dm.s = SeriesColumn(depth=DEPTH)
     step = max(1, cfg.save_chunk_size // (DEPTH * 8))
-    for start in range(0, rows, step):
-        stop = min(rows, start + step)
-        dm.s[start:stop] = rng.random((stop - start, DEPTH))
+    for start in range(0, len(series), step):
+        dm.s[start:start + step] = series[start:start + step]
     return dm
 
 
@@ -100,58 +76,48 @@ def numpy_save(arrays: list[np.ndarray], path: str, sync: bool) -> None:
             os.fsync(fh.fileno())
 
 
-def chunked_nanmean(path: str) -> np.ndarray:
-    """NaN-ignoring mean over rows of the series array (the first one in ``path``),
-    in row chunks of ``numpy.load(path, mmap_mode='r')``."""
-    series = np.load(path, mmap_mode='r')
-    step = max(1, cfg.save_chunk_size // (series.shape[1] * series.itemsize))
-    total = np.zeros(series.shape[1])
-    count = np.zeros(series.shape[1], dtype=np.int64)
-    for start in range(0, len(series), step):
-        block = series[start:start + step]
-        total += np.nansum(block, axis=0)
-        count += np.count_nonzero(~np.isnan(block), axis=0)
-    return total / count
+def line(label: str, seconds: float, nbytes: int, limit: float | None = None,
+         limit_label: str = '') -> None:
+    text = f'{label:<44}{seconds:8.3f} s {gbps(nbytes, seconds):7.2f} GB/s'
+    if limit is not None:
+        text += (f'   limit {gbps(nbytes, limit):6.2f} GB/s, fraction '
+                 f'{limit / seconds:5.2f} ({limit_label})')
+    print(text, flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('size', nargs='?', default='4GB')
+    parser.add_argument('size', nargs='?', default='1GB')
     parser.add_argument('--quick', action='store_true', help='use 256 MB')
     parser.add_argument('--repeat', type=int, default=3)
     parser.add_argument('--dir', default=None, help='folder for the files (default: cwd)')
     args = parser.parse_args()
     nbytes = parse_size('256MB' if args.quick else args.size)
-    folder = tempfile.mkdtemp(prefix='bench_io-', dir=args.dir or os.getcwd())
+    folder = tempfile.mkdtemp(prefix='.bench_io-', dir=args.dir or os.getcwd())
     cfg.tmp_dir = folder
+    chunk = cfg.save_chunk_size
     process = psutil.Process()
     try:
-        dm = make_datamatrix(nbytes)
-        arrays = [dm.s._store.array, dm.trial._seq, dm.rt._seq]
+        arrays = make_arrays(nbytes)
+        dm = make_datamatrix(arrays)
         size = sum(a.nbytes for a in arrays)
         print(f'DataMatrix: {len(dm)} rows, series depth {DEPTH}, {size / GB:.2f} GB; '
-              f'memory_limit {cfg.memory_limit / GB:.1f} GB, '
-              f'save_chunk_size {cfg.save_chunk_size / 2 ** 20:.0f} MiB, '
-              f'repeat {args.repeat}')
+              f'memory_limit {cfg.memory_limit / GB:.1f} GB, save_chunk_size '
+              f'{chunk / 2 ** 20:.0f} MiB, median of {args.repeat}')
         dm_path = os.path.join(folder, 'data.dm')
         np_path = os.path.join(folder, 'data.npy')
 
-        # os.sync() before each run: every run starts without dirty pages
-        t = interleaved({
-            'writebin': lambda _: io.writebin(dm, dm_path),
-            'save_sync': lambda _: numpy_save(arrays, np_path, True),
-            'save': lambda _: numpy_save(arrays, np_path, False),
-        }, args.repeat, os.sync)
-        print(f'writebin                  {t["writebin"]:8.3f} s  '
-              f'{size / t["writebin"] / GB:6.2f} GB/s')
-        print(f'numpy.save + fsync        {t["save_sync"]:8.3f} s  '
-              f'{size / t["save_sync"] / GB:6.2f} GB/s   writebin ratio '
-              f'{t["save_sync"] / t["writebin"]:.2f} x (target >= 0.7)')
-        print(f'numpy.save (no fsync)     {t["save"]:8.3f} s  {size / t["save"] / GB:6.2f} GB/s'
-              f'   writebin ratio {t["save"] / t["writebin"]:.2f} x')
-        del dm, arrays
+        # -- writing: os.sync() before each run, so every run starts without dirty pages
+        t_ours = median_time(lambda: io.writebin(dm, dm_path), args.repeat, os.sync)
+        t_sync = median_time(lambda: numpy_save(arrays, np_path, True), args.repeat, os.sync)
+        t_save = median_time(lambda: numpy_save(arrays, np_path, False), args.repeat,
+                             os.sync)
+        line('writebin', t_ours, size, t_sync, 'numpy.save + fsync')
+        line('writebin', t_ours, size, t_save, 'numpy.save, no fsync')
+        del dm
         gc.collect()
 
+        # -- readbin alone ------------------------------------------------------------------
         times, extra = [], []
         for _ in range(args.repeat):
             gc.collect()
@@ -161,31 +127,38 @@ def main() -> None:
             times.append(time.perf_counter() - start)
             extra.append(process.memory_info().rss - before)
             del back
-        print(f'readbin                   {statistics.median(times):8.3f} s  extra RSS '
-              f'{statistics.median(extra) / 1e6:6.1f} MB (targets < 0.5 s, < 100 MB)')
+        print(f'{"readbin alone":<44}{sorted(times)[len(times) // 2]:8.3f} s   extra RSS '
+              f'{sorted(extra)[len(extra) // 2] / 1e6:.1f} MB', flush=True)
 
-        states = [('warm', None)]
-        if drop_caches():
-            states.append(('cold', drop_caches))
-        loaded = []
+        # -- readbin + first reduction ------------------------------------------------------
+        series = arrays[0]
+        expected = limit_mean(series, chunk)
+        t_warm = median_time(lambda: limit_mean(series, chunk), args.repeat)
+        t_cold = median_time(lambda: readinto_file(np_path, chunk), args.repeat,
+                             setup=lambda: drop_file_pages(np_path))
+        t_cold *= series.nbytes / os.path.getsize(np_path)  # the file holds all 3 arrays
+        default_limit, always_load = cfg.memory_limit, cfg.always_load_max_size
+        for budget, label in ((default_limit, 'budget as configured'),
+                              (series.nbytes // 2, 'budget < column')):
+            cfg.memory_limit = budget
+            cfg.always_load_max_size = 0 if label == 'budget < column' else always_load
+            loaded = []
 
-        def mean_of(back):
-            back.s.mean
-            loaded.append(back.s.loaded)
+            def first_mean():
+                back = io.readbin(dm_path)
+                mean = back.s.mean
+                loaded.append(back.s.loaded)
+                return mean
 
-        for state, setup in states:
-            t = interleaved({'ours': (lambda: io.readbin(dm_path), mean_of),
-                             'numpy': lambda _: chunked_nanmean(np_path)},
-                            args.repeat, setup)
-            print(f'first reduction ({state}) {t["ours"]:8.3f} s  '
-                  f'{size / t["ours"] / GB:6.2f} GB/s  (column loaded by the memory '
-                  f'manager: {all(loaded)})')
-            print(f'chunked numpy ({state})   {t["numpy"]:8.3f} s  '
-                  f'{size / t["numpy"] / GB:6.2f} GB/s   ratio {t["numpy"] / t["ours"]:.2f} x '
-                  f'(target >= 0.8)')
-        assert np.allclose(io.readbin(dm_path).s.mean, chunked_nanmean(np_path))
-        if len(states) == 1:
-            print('(cold runs skipped: the page cache cannot be dropped by this process)')
+            assert np.allclose(first_mean(), expected, equal_nan=True)
+            t = median_time(first_mean, args.repeat)
+            line(f'readbin + s.mean, warm, {label}', t, series.nbytes, t_warm,
+                 'numpy block.sum(0) + masked recount, in RAM')
+            t = median_time(first_mean, args.repeat, setup=lambda: drop_file_pages(dm_path))
+            line(f'readbin + s.mean, cold, {label}', t, series.nbytes, t_cold,
+                 'readinto after FADV_DONTNEED')
+            print(f'    (column loaded into RAM by the memory manager: {any(loaded)})')
+        cfg.memory_limit, cfg.always_load_max_size = default_limit, always_load
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

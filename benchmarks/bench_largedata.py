@@ -1,296 +1,492 @@
-"""Benchmark of dynamic loading against plain numpy on the same data, same run.
+"""Large multidimensional columns against the physical limit of the same work.
 
 Usage::
 
-    python benchmarks/bench_largedata.py [SIZE] [--repeat N] [--beyond-ram]
+    python benchmarks/bench_largedata.py [--size 1GB] [--repeat 3] [--only GROUP]
+                                         [--dir DIR]
 
-``SIZE`` is the column size (default ``4GB``; any form ``cfg.memory_limit``
-accepts). Prints medians over ``--repeat`` runs (default 3) of:
+One float64 column of ``--size`` bytes with cells of shape (10, 100) (8 kB a row;
+NaNs in every 50th row at 60 of the 1000 cell positions, as blinks in pupil
+traces) is measured in three states:
 
-* offload and reload throughput vs ``ndarray.tofile`` / ``numpy.fromfile`` of the
-  same bytes in the same folder (reads cold: the page cache is dropped first when
-  the process may, i.e. as root; the output says whether it could);
-* streamed mean, std, sum, min, max and ellipsis averaging over an offloaded column
-  vs a hand-written chunked numpy reduction over a ``numpy.memmap`` of the same
-  bytes, with the peak extra resident memory of each;
-* ``dm.col[i]`` vs ``array[i]`` for a loaded column of SIZE and of 4 MB, and for an
-  offloaded one;
-* the wall time of the seed walkthrough (two columns of SIZE under a budget that
-  holds one).
+* ``loaded``: in RAM;
+* ``offloaded``: in its spill file, with ``cfg.memory_limit`` at half the column
+  (so it streams and cannot be loaded);
+* ``readbin``: read lazily by ``io.readbin`` from a file written by
+  ``io.writebin`` (same budget); each run times ``readbin`` + the operation.
 
-``--beyond-ram`` also creates, fills and reduces a column of 1.5 x physical memory
-(needs that much free disk in the working directory).
+Every figure is compared with the physical limit of the same work, measured in the
+same run (the limit used is printed in the last column of each row):
+
+* warm (the data in RAM or the page cache): the fastest plain numpy for the same
+  result on an in-RAM copy of the same bytes, block by block (blocks of
+  ``cfg.save_chunk_size``):
+
+  - NaN-ignoring mean / sum over rows: ``block.sum(axis=0)``, with a masked
+    recount only at the cell positions where that sum came out NaN;
+  - min / max: ``np.fmin.reduce`` / ``np.fmax.reduce`` per block;
+  - std: two passes of the same (mean, then the summed squared deviations);
+  - median: per group of cell positions (a transposed contiguous copy of at most
+    ``cfg.save_chunk_size``), ``np.median`` where there is no NaN and
+    ``np.nanmedian`` where there is;
+  - ellipsis means: the sum trick over the averaged axes;
+  - arithmetic, selection, sort: the numpy expression on in-RAM arrays;
+* cold (pages dropped with ``posix_fadvise(POSIX_FADV_DONTNEED)``): a sequential
+  ``readinto`` of a file holding the same bytes, in blocks of
+  ``cfg.save_chunk_size``, i.e. the disk's read speed. Before our cold runs the
+  pages of our own files (spill file, saved file) are dropped the same way; they
+  are found through ``/proc/self/fd`` (see ``_bench.drop_open_file_pages``), so
+  no datamatrix internals are used. The kernel keeps pages that are still mapped;
+  a row marked ``cold*`` had more than 5% of its bytes still cached after the
+  drop (checked with util-linux ``fincore``), so it was not really cold.
+* offload / reload: ``write`` + ``fsync`` / ``readinto`` of the same bytes;
+* ``col[i]``: numpy ``a[i]`` on an in-RAM array (timeit, best of 5).
+
+Columns: our GB/s (bytes of the column touched / median time), the limit's GB/s,
+the fraction ours/limit, and the peak extra RSS of our runs in MiB and as a
+multiple of ``cfg.save_chunk_size`` (target <= 3x); ``check`` says whether our
+result equals the limit's (``np.allclose``). Groups for ``--only``: ``reduce``,
+``ellipsis``, ``arith``, ``select``, ``move``, ``index``.
 """
 from __future__ import annotations
 
 import argparse
 import gc
 import os
-import statistics
-import subprocess
-import sys
+import shutil
 import tempfile
-import threading
-import time
 import timeit
 
 import numpy as np
-import psutil
 
-from datamatrix import DataMatrix, MultiDimensionalColumn, cfg
-from datamatrix._engine.config import parse_size
+from datamatrix import DataMatrix, FloatColumn, MultiDimensionalColumn, cfg, io
+from datamatrix import operations as ops
 
-GB = 1e9
-CELL = (1000,)  # 8 kB per row
+from _bench import (GB, MiB, drop_file_pages, drop_open_file_pages, gbps, measure,
+                    median_time, parse_size, readinto_file, write_file)
 
-
-class PeakRSS:
-    """Context manager: peak resident memory above the starting level, sampled."""
-
-    def __enter__(self):
-        self.process = psutil.Process()
-        self.start = self.process.memory_info().rss
-        self.peak = self.start
-        self.running = True
-        self.thread = threading.Thread(target=self._sample, daemon=True)
-        self.thread.start()
-        return self
-
-    def _sample(self):
-        while self.running:
-            self.peak = max(self.peak, self.process.memory_info().rss)
-            time.sleep(0.005)
-
-    def __exit__(self, *exc):
-        self.running = False
-        self.thread.join()
-        self.peak = max(self.peak, self.process.memory_info().rss)
-        self.extra = self.peak - self.start
+CELL = (10, 100)
+GROUPS = ('reduce', 'ellipsis', 'arith', 'select', 'move', 'index')
 
 
-def drop_caches() -> bool:
-    """Drop the page cache (root only); whether it worked."""
-    try:
-        os.sync()
-        with open('/proc/sys/vm/drop_caches', 'w') as fh:
-            fh.write('1\n')
-        return True
-    except OSError:
-        return False
-
-
-def median_time(fnc, repeat, setup=None) -> float:
-    times = []
-    for _ in range(repeat):
-        if setup:
-            setup()
-        start = time.perf_counter()
-        fnc()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def fill(array: np.ndarray) -> None:
+def make_data(rows: int) -> np.ndarray:
+    """The benchmark's in-RAM array: random values, NaNs like blinks."""
     rng = np.random.default_rng(0)
-    step = max(1, (64 << 20) // (array.itemsize * int(np.prod(array.shape[1:]))))
+    array = rng.random((rows,) + CELL)
+    flat = array.reshape(rows, -1)
+    flat[::50, 200:260] = np.nan
+    return array
+
+
+def blocks(array: np.ndarray, chunk: int):
+    step = max(1, chunk // (array[0].nbytes if array.ndim > 1 else array.itemsize))
     for start in range(0, len(array), step):
-        block = array[start:start + step]
-        block[...] = rng.random(block.shape)
-        block[:, ::97] = np.nan
+        yield array[start:start + step]
 
 
-def chunked_numpy(path: str, shape: tuple, rows: int, op: str):
-    """The baseline: a hand-written chunked reduction over a fresh ``numpy.memmap``.
+# -- the warm limits: the fastest plain numpy for the same result ------------------------
+def limit_sum_count(array: np.ndarray, chunk: int) -> tuple[np.ndarray, np.ndarray]:
+    """NaN-ignoring sum and count over rows: ``block.sum(axis=0)``, recount where NaN."""
+    total = np.zeros(array.shape[1:])
+    count = np.full(array.shape[1:], len(array), dtype=np.int64)
+    for block in blocks(array, chunk):
+        partial = block.sum(axis=0)
+        bad = np.isnan(partial)
+        if bad.any():
+            sub = block[:, bad]
+            nan = np.isnan(sub)
+            partial[bad] = np.where(nan, 0, sub).sum(axis=0)
+            count[bad] -= nan.sum(axis=0)
+        total += partial
+    return total, count
 
-    NaN-ignoring like ours (mean, two-pass std, sum, min, max, grand mean); the
-    file is mapped anew each run, so a dropped page cache really makes it cold.
-    """
-    mm = np.memmap(path, dtype=np.float64, mode='r', shape=shape)
 
-    def blocks():
-        for start in range(0, len(mm), rows):
-            yield mm[start:start + rows]
-
-    def mean(axis=0):
-        total, count = 0, 0
-        for block in blocks():
-            valid = ~np.isnan(block)
-            total = total + np.where(valid, block, 0).sum(axis=axis)
-            count = count + valid.sum(axis=axis)
+def limit_mean(array, chunk, axes=(0,)):
+    """NaN-ignoring mean over ``axes`` (which include the row axis 0)."""
+    total, count = limit_sum_count(array, chunk)
+    other = tuple(a - 1 for a in axes if a != 0)
+    if not other:
         return total / count
+    return total.sum(axis=other) / count.sum(axis=other)
 
-    if op in ('mean', 'grand'):
-        return mean(axis=0 if op == 'mean' else None)
-    if op == 'std':
-        average = mean()
-        total, count = 0, 0
-        for block in blocks():
-            squared = np.square(block - average)
-            valid = ~np.isnan(squared)
-            total = total + np.where(valid, squared, 0).sum(axis=0)
-            count = count + valid.sum(axis=0)
-        return np.sqrt(total / (count - 1))
-    if op == 'sum':
-        return sum(np.nansum(block, axis=0) for block in blocks())
-    fnc = np.fmin if op == 'min' else np.fmax
-    result = np.full(shape[1:], np.nan)
-    for block in blocks():
-        result = fnc(result, fnc.reduce(block, axis=0))
+
+def limit_mean_cells(array, chunk, axes):
+    """NaN-ignoring mean over cell ``axes`` only (rows kept): the sum, recount NaN rows."""
+    kept = [n for a, n in enumerate(array.shape) if a not in axes]
+    out = np.empty(kept)
+    n = int(np.prod([array.shape[a] for a in axes]))
+    start = 0
+    for block in blocks(array, chunk):
+        result = block.sum(axis=axes) / n
+        bad = np.isnan(result).reshape(len(block), -1).any(axis=1)
+        if bad.any():
+            result[bad] = np.nanmean(block[bad], axis=axes)
+        out[start:start + len(block)] = result
+        start += len(block)
+    return out
+
+
+def limit_std(array, chunk):
+    """Two passes: the mean, then the summed squared deviations (ddof=1)."""
+    total, count = limit_sum_count(array, chunk)
+    mean = total / count
+    total = np.zeros(array.shape[1:])
+    for block in blocks(array, chunk):
+        squared = block - mean
+        np.multiply(squared, squared, out=squared)  # one block-sized temporary
+        partial = squared.sum(axis=0)
+        bad = np.isnan(partial)
+        if bad.any():
+            sub = squared[:, bad]
+            partial[bad] = np.where(np.isnan(sub), 0, sub).sum(axis=0)
+        total += partial
+    return np.sqrt(total / (count - 1))
+
+
+def limit_minmax(array, chunk, fnc):
+    result = np.full(array.shape[1:], np.nan)
+    for block in blocks(array, chunk):
+        fnc(result, fnc.reduce(block, axis=0), out=result)
     return result
 
 
-def row(label, ours, baseline, unit='GB/s', extra=''):
-    ratio = ours / baseline if baseline else float('nan')
-    print(f'{label:<34}{ours:>9.2f} {unit:<6}{baseline:>9.2f} {unit:<6}'
-          f'{ratio:>7.2f} x  {extra}')
+def limit_median(array, chunk):
+    """Per group of cell positions (a transposed, contiguous copy of at most ``chunk``
+    bytes): ``np.median(axis=1, overwrite_input=True)`` where there is no NaN,
+    ``np.nanmedian`` where there is."""
+    flat = array.reshape(len(array), -1)
+    out = np.empty(flat.shape[1])
+    step = max(1, chunk // (len(flat) * flat.itemsize))
+    for first in range(0, flat.shape[1], step):
+        group = np.ascontiguousarray(flat[:, first:first + step].T)
+        has_nan = np.isnan(group).any(axis=1)
+        result = np.empty(len(group))
+        if not has_nan.all():
+            result[~has_nan] = np.median(group[~has_nan], axis=1, overwrite_input=True)
+        if has_nan.any():
+            result[has_nan] = np.nanmedian(group[has_nan], axis=1)
+        out[first:first + step] = result
+    return out.reshape(array.shape[1:])
+
+
+# -- printing ---------------------------------------------------------------------------
+HEADER = (f'{"operation":<30}{"case":<10}{"state":<6}{"ours GB/s":>10}{"limit":>8}'
+          f'{"frac":>7}{"RSS MiB":>9}{"x chunk":>8}  {"check":<6}limit used')
+
+
+def report(label, case, state, nbytes, t_ours, t_limit, extra, chunk, check, limit_name):
+    ours, limit = gbps(nbytes, t_ours), gbps(nbytes, t_limit)
+    rss = f'{extra / MiB:9.0f}{extra / chunk:8.2f}' if extra is not None else ' ' * 17
+    print(f'{label:<30}{case:<10}{state:<6}{ours:10.2f}{limit:8.2f}{ours / limit:7.2f}'
+          f'{rss}  {check:<6}{limit_name}', flush=True)
+
+
+def same(ours, expected) -> str:
+    try:
+        ours = np.asarray(ours, dtype=float)
+    except (TypeError, ValueError):
+        return '?'
+    if ours.shape != np.shape(expected):
+        return 'SHAPE'
+    return 'ok' if np.allclose(ours, expected, equal_nan=True) else 'DIFF'
+
+
+def column_values(result):
+    """A result as an ndarray (a column result is read out in full)."""
+    if isinstance(result, (np.ndarray, float, np.floating)):
+        return result
+    return np.asarray(result)
+
+
+class Bench:
+    """The data, the files and the three column states."""
+
+    def __init__(self, args):
+        self.repeat = args.repeat
+        self.folder = tempfile.mkdtemp(prefix='.bench-largedata-', dir=args.dir)
+        cfg.tmp_dir = self.folder
+        cfg.always_load_max_size = 0
+        self.chunk = cfg.save_chunk_size
+        self.rows = max(2, parse_size(args.size) // (8 * int(np.prod(CELL))))
+        self.ref = make_data(self.rows)
+        self.nbytes = self.ref.nbytes
+        self.limit_path = os.path.join(self.folder, 'limit.bin')
+        write_file(self.limit_path, self.ref, self.chunk)
+        self.saved_path = os.path.join(self.folder, 'saved.dm')
+        self.dm = None
+        self.still_cached = 0
+
+    # -- column states --------------------------------------------------------------
+    def column(self, case: str):
+        """The column in state ``case`` (``readbin`` returns a callable that reads)."""
+        if self.dm is None:
+            cfg.memory_limit = 3 * self.nbytes
+            self.dm = DataMatrix(length=self.rows)
+            self.dm.x = MultiDimensionalColumn(shape=CELL)
+            step = max(1, self.chunk // self.ref[0].nbytes)
+            for start in range(0, self.rows, step):
+                self.dm.x[start:start + step] = self.ref[start:start + step]
+            io.writebin(self.dm, self.saved_path)
+        if case == 'loaded':
+            cfg.memory_limit = 3 * self.nbytes
+            self.dm.x.loaded = True
+            return self.dm.x
+        cfg.memory_limit = self.nbytes // 2
+        if case == 'offloaded':
+            self.dm.x.loaded = False
+            return self.dm.x
+        self.dm.x.loaded = False
+        return lambda: io.readbin(self.saved_path).x
+
+    def cold_limit(self) -> float:
+        return median_time(lambda: readinto_file(self.limit_path, self.chunk), self.repeat,
+                           setup=lambda: drop_file_pages(self.limit_path))
+
+    def drop_ours(self, case: str = '') -> None:
+        """Drop our files' pages; remember the most that stayed cached (mapped pages)."""
+        if case == 'readbin':
+            drop_file_pages(self.saved_path)
+        self.still_cached = max(self.still_cached, drop_open_file_pages(self.folder))
+
+    def cold_state(self) -> str:
+        """'cold', or 'cold*' when over 5% of the bytes could not be dropped."""
+        state = 'cold*' if self.still_cached > 0.05 * self.nbytes else 'cold'
+        self.still_cached = 0
+        return state
+
+    # -- one operation in all states --------------------------------------------------
+    def compare(self, label, ours, limit, limit_name, cases=('loaded', 'offloaded',
+                                                             'readbin'), t_cold=None):
+        """``ours(column)`` against ``limit(array)``, warm and (not loaded) cold."""
+        ref, chunk = self.ref, self.chunk
+        expected = limit(ref)
+        t_limit = median_time(lambda: limit(ref), self.repeat)
+        for case in cases:
+            col = self.column(case)
+            if case == 'readbin':
+                run = (lambda: ours(col()))
+            else:
+                run = (lambda: ours(col))
+            try:
+                check = same(column_values(run()), expected)  # also warms the cache
+                t, extra = measure(run, self.repeat)
+                report(label, case, 'warm', self.nbytes, t, t_limit, extra, chunk,
+                       check, limit_name)
+                if case != 'loaded' and t_cold is not None:
+                    t, extra = measure(run, self.repeat, setup=lambda: self.drop_ours(case))
+                    report(label, case, self.cold_state(), self.nbytes, t, t_cold, extra, chunk,
+                           check, 'readinto after FADV_DONTNEED')
+            except Exception as exc:  # report and go on with the next row
+                print(f'{label:<30}{case:<10}FAILED: {type(exc).__name__}: {exc}'[:160])
+            del col
+            gc.collect()
+
+    def close_main(self):
+        """Free the main column (its spill file goes with it)."""
+        self.dm = None
+        gc.collect()
+
+    def close(self):
+        self.dm = None
+        gc.collect()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+# -- the groups ---------------------------------------------------------------------------
+def group_reduce(b: Bench, t_cold: float):
+    chunk = b.chunk
+    b.compare('mean (col.mean)', lambda c: c.mean, lambda a: limit_mean(a, chunk),
+              'block.sum(0) + masked recount', t_cold=t_cold)
+    b.compare('sum (col.sum)', lambda c: c.sum, lambda a: limit_sum_count(a, chunk)[0],
+              'block.sum(0) + masked recount', t_cold=t_cold)
+    b.compare('min (col.min)', lambda c: c.min,
+              lambda a: limit_minmax(a, chunk, np.fmin), 'np.fmin.reduce per block',
+              t_cold=t_cold)
+    b.compare('max (col.max)', lambda c: c.max,
+              lambda a: limit_minmax(a, chunk, np.fmax), 'np.fmax.reduce per block',
+              t_cold=t_cold)
+    b.compare('std (col.std)', lambda c: c.std, lambda a: limit_std(a, chunk),
+              'two passes of block.sum(0)', t_cold=t_cold)
+    b.compare('median (col.median)', lambda c: c.median,
+              lambda a: limit_median(a, chunk), 'np.median / nanmedian per cells',
+              t_cold=t_cold)
+
+
+def group_ellipsis(b: Bench, t_cold: float):
+    chunk = b.chunk
+    all_ = slice(None)
+    b.compare('col[...] (over rows)', lambda c: c[...], lambda a: limit_mean(a, chunk),
+              'block.sum(0) + masked recount', t_cold=t_cold)
+    b.compare('col[..., ..., ...] (grand)', lambda c: c[..., ..., ...],
+              lambda a: limit_mean(a, chunk, (0, 1, 2)), 'sum trick, all axes',
+              t_cold=t_cold)
+    b.compare('col[..., ...] (rows, ax 1)', lambda c: c[..., ...],
+              lambda a: limit_mean(a, chunk, (0, 1)), 'sum trick, axes 0, 1',
+              t_cold=t_cold)
+    b.compare('col[..., :, ...] (rows, ax 2)', lambda c: c[..., all_, ...],
+              lambda a: limit_mean(a, chunk, (0, 2)), 'sum trick, axes 0, 2',
+              t_cold=t_cold)
+    b.compare('col[:, ..., :] (axis 1)', lambda c: c[:, ..., :],
+              lambda a: limit_mean_cells(a, chunk, (1,)), 'block.sum(1) + NaN rows',
+              t_cold=t_cold)
+    b.compare('col[:, :, ...] (axis 2)', lambda c: c[:, :, ...],
+              lambda a: limit_mean_cells(a, chunk, (2,)), 'block.sum(2) + NaN rows',
+              t_cold=t_cold)
+
+
+def group_arith(b: Bench):
+    """``dm.a * 2 + dm.b`` on two columns of half the size each (a fresh DataMatrix)."""
+    b.close_main()
+    rows = b.rows // 2
+    a, bb = b.ref[:rows], b.ref[rows:2 * rows]
+    nbytes = a.nbytes + bb.nbytes
+
+    def numpy_expr():
+        result = a * 2
+        result += bb
+        return result
+
+    expected = numpy_expr()
+    t_np, _ = measure(numpy_expr, b.repeat)
+    cfg.memory_limit = 4 * nbytes
+    dm = DataMatrix(length=rows)
+    dm.a = MultiDimensionalColumn(shape=CELL)
+    dm.b = MultiDimensionalColumn(shape=CELL)
+    dm.a, dm.b = a, bb
+    run = lambda: dm.a * 2 + dm.b
+    check = same(np.asarray(run()), expected)
+    t_loaded, extra = measure(run, b.repeat)
+    report('dm.a * 2 + dm.b', 'loaded', 'warm', nbytes, t_loaded, t_np, extra, b.chunk,
+           check, 'r = a * 2; r += b (in RAM)')
+    cfg.memory_limit = max(1, nbytes // 4)  # operands and result stay offloaded
+    dm.a.loaded = dm.b.loaded = False
+    result = run()
+    offloaded = not dm.a.loaded and not result.loaded
+    del result
+    t_off, extra = measure(run, b.repeat)
+    report('dm.a * 2 + dm.b', 'offloaded', 'warm', nbytes, t_off, t_np, extra, b.chunk,
+           check, 'r = a * 2; r += b (in RAM)')
+    report('dm.a * 2 + dm.b', 'offl/load', 'warm', nbytes, t_off, t_loaded, None, b.chunk,
+           check, f'ours loaded (result offloaded: {offloaded})')
+    t_off, extra = measure(run, b.repeat, setup=b.drop_ours)
+    report('dm.a * 2 + dm.b', 'offloaded', b.cold_state(), nbytes, t_off, b.t_cold, extra,
+           b.chunk, check, 'readinto after FADV_DONTNEED')
+    del dm
+    gc.collect()
+
+
+def group_select(b: Bench):
+    """Row selection by mask, by index array (take_rows) and sort, copying the column."""
+    rng = np.random.default_rng(1)
+    keys = rng.random(b.rows)
+    mask = keys > 0.5
+    positions = np.sort(rng.choice(b.rows, b.rows // 2, replace=False))
+    order = np.argsort(keys, kind='stable')
+    for label, ours, limit, name in [
+            ('(dm.k > 0.5).x (half)', lambda dm: (dm.k > 0.5).x,
+             lambda a: a[mask], 'a[mask]'),
+            ('col[positions] (take half)', lambda dm: dm.x[positions],
+             lambda a: a[positions], 'a[positions]'),
+            ('ops.sort(dm, by=dm.k)', lambda dm: ops.sort(dm, by=dm.k).x,
+             lambda a: a[order], 'a[np.argsort(k)]')]:
+        expected = limit(b.ref)
+        t_limit = median_time(lambda: limit(b.ref), b.repeat)
+        nbytes = expected.nbytes
+        del expected
+        for case in ('loaded', 'offloaded'):
+            col = b.column(case)
+            dm = b.dm
+            dm.k = FloatColumn
+            dm.k = keys
+            run = lambda: ours(dm)
+            t, extra = measure(run, b.repeat)
+            report(label, case, 'warm', nbytes, t, t_limit, extra, b.chunk, '-', name)
+            if case == 'loaded':
+                t_loaded = t
+            else:
+                report(label, 'offl/load', 'warm', nbytes, t, t_loaded, None, b.chunk,
+                       '-', 'ours loaded')
+            del col, dm
+        gc.collect()
+
+
+def group_move(b: Bench):
+    """Offload and reload against write+fsync / readinto of the same bytes."""
+    path = os.path.join(b.folder, 'move.bin')
+    t_write = median_time(lambda: write_file(path, b.ref, b.chunk), b.repeat)
+    os.unlink(path)
+    buffer = lambda: readinto_file(b.limit_path, b.chunk,
+                                   buffer=np.empty(b.nbytes, np.uint8))
+    t_read_warm = median_time(buffer, b.repeat)
+    t_read_cold = median_time(buffer, b.repeat,
+                              setup=lambda: drop_file_pages(b.limit_path))
+    col = b.column('loaded')
+    times = []
+    for _ in range(b.repeat):
+        cfg.memory_limit = 3 * b.nbytes
+        col.loaded = True
+        times.append(median_time(lambda: setattr(col, 'loaded', False), 1))
+    report('offload (loaded = False)', 'loaded', 'warm', b.nbytes, sorted(times)[len(times) // 2],
+           t_write, None, b.chunk, '-', 'write + fsync')
+    col.loaded = False
+    reload = lambda: setattr(col, 'loaded', True)
+    offload = lambda: setattr(col, 'loaded', False)
+    t_warm, extra = measure(reload, b.repeat, setup=offload)
+    report('reload (loaded = True)', 'offloaded', 'warm', b.nbytes, t_warm, t_read_warm,
+           None, b.chunk, '-', 'readinto into np.empty')
+    t_cold = median_time(reload, b.repeat,
+                         setup=lambda: (offload(), b.drop_ours()))
+    report('reload (loaded = True)', 'offloaded', b.cold_state(), b.nbytes, t_cold, t_read_cold,
+           None, b.chunk, '-', 'readinto after FADV_DONTNEED')
+    assert np.array_equal(col[5], b.ref[5], equal_nan=True)
+
+
+def group_index(b: Bench):
+    """``col[i]`` vs ``a[i]`` (best of 5 timeit runs)."""
+    a = b.ref
+    number = 100_000
+    t_np = min(timeit.repeat(lambda: a[5], number=number, repeat=5)) / number
+    for case in ('loaded', 'offloaded'):
+        col = b.column(case)
+        n = number if case == 'loaded' else number // 10
+        t = min(timeit.repeat(lambda: col[5], number=n, repeat=5)) / n
+        print(f'{"col[i]":<30}{case:<10}{"":<6}{t * 1e6:8.2f}us{t_np * 1e6:6.2f}us'
+              f'{t / t_np:7.1f}x slower than numpy a[i] (targets: loaded <= 5x, '
+              f'offloaded <= 20x)', flush=True)
+        del col
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('size', nargs='?', default='4GB')
+    parser.add_argument('--size', default='1GB', help='column size (1GB, 4GB, ...)')
     parser.add_argument('--repeat', type=int, default=3)
-    parser.add_argument('--beyond-ram', action='store_true')
+    parser.add_argument('--only', choices=GROUPS, action='append',
+                        help='run only this group (may be given more than once)')
+    parser.add_argument('--dir', default=os.getcwd(),
+                        help='folder for the spill and limit files (default: cwd)')
     args = parser.parse_args()
-    size = parse_size(args.size)
-    rows = max(1, size // (8 * CELL[0]))
-    nbytes = rows * CELL[0] * 8
-    folder = tempfile.mkdtemp(prefix='.bench-', dir=os.getcwd())
-    cfg.tmp_dir = folder
-    cfg.always_load_max_size = 0
-    cfg.memory_limit = 2 * nbytes + (64 << 20)
-    chunk = cfg.save_chunk_size
-    chunk_rows = max(1, chunk // (8 * CELL[0]))
-    cold = drop_caches()
-    print(f'column: {nbytes / GB:.2f} GB ({rows} rows x {CELL[0]} float64), '
-          f'save_chunk_size {chunk / 2 ** 20:.0f} MiB, median of {args.repeat}, '
-          f'page cache dropped before cold reads: {"yes" if cold else "no (not root)"}')
-    print(f'{"":<34}{"datamatrix":>16}{"numpy":>16}{"ratio":>9}')
-
-    dm = DataMatrix(length=rows)
-    dm.x = MultiDimensionalColumn(shape=CELL)
-    fill(dm.x._store.array)
-    col = dm.x
-    path = os.path.join(folder, 'baseline.bin')
+    groups = args.only or GROUPS
+    b = Bench(args)
     try:
-        # -- offload / reload vs tofile / fromfile ---------------------------------------
-        array = col._store.array
-        t_np_write = median_time(lambda: array.tofile(path), args.repeat)
-        t_np_read = median_time(lambda: np.fromfile(path), args.repeat, setup=drop_caches)
-        del array
-        t_off, t_load = [], []
-        for _ in range(args.repeat):
-            start = time.perf_counter()
-            col.loaded = False
-            t_off.append(time.perf_counter() - start)
-            drop_caches()
-            start = time.perf_counter()
-            col.loaded = True
-            t_load.append(time.perf_counter() - start)
-        row('offload (write)', nbytes / GB / statistics.median(t_off),
-            nbytes / GB / t_np_write)
-        row('reload (read, cold)', nbytes / GB / statistics.median(t_load),
-            nbytes / GB / t_np_read)
-
-        # -- per-access time ------------------------------------------------------------
-        reference = np.array(col._store.array[:1000])
-        number = 200_000
-        t_np_i = min(timeit.repeat('reference[5]', globals=locals(), number=number,
-                                   repeat=5)) / number
-        t_dm_i = min(timeit.repeat('dm.x[5]', globals=locals(), number=number,
-                                   repeat=5)) / number
-        small = DataMatrix(length=500)
-        small.x = MultiDimensionalColumn(shape=CELL)  # 4 MB
-        t_small_i = min(timeit.repeat('small.x[5]', globals=locals(), number=number,
-                                      repeat=5)) / number
-
-        # -- streamed reductions over the offloaded column ------------------------------
-        col.loaded = False
-        cfg.memory_limit = nbytes // 2  # the column cannot be loaded: it streams
-        t_off_i = min(timeit.repeat('dm.x[5]', globals=locals(), number=number // 10,
-                                    repeat=5)) / (number // 10)
-        for label, op, ours in [
-                ('mean over rows (col.mean)', 'mean', lambda: col.mean),
-                ('std over rows (two passes)', 'std', lambda: col.std),
-                ('sum over rows', 'sum', lambda: col.sum),
-                ('min over rows', 'min', lambda: col.min),
-                ('max over rows', 'max', lambda: col.max),
-                ('ellipsis grand mean col[..., ...]', 'grand', lambda: col[..., ...])]:
-            baseline = lambda: chunked_numpy(path, (rows,) + CELL, chunk_rows, op)
-            for state, setup in (('cold', drop_caches), ('warm', None)):
-                if state == 'cold' and not cold:
-                    continue
-                if state == 'warm':  # one untimed pass each fills the page cache
-                    ours()
-                    baseline()
-                with PeakRSS() as ours_mem:
-                    t_ours = median_time(ours, args.repeat, setup=setup)
-                if state == 'warm':
-                    baseline()
-                with PeakRSS() as np_mem:
-                    t_np = median_time(baseline, args.repeat, setup=setup)
-                row(f'{label} {state}', nbytes / GB / t_ours, nbytes / GB / t_np,
-                    extra=f'peak extra RSS {ours_mem.extra / 2 ** 20:.0f} MiB vs '
-                          f'{np_mem.extra / 2 ** 20:.0f} MiB '
-                          f'({ours_mem.extra / chunk:.1f} x chunk)')
-            assert not col.loaded
-
-        print(f'{"dm.x[i], loaded, column of SIZE":<34}{t_dm_i * 1e6:>9.3f} us    '
-              f'{t_np_i * 1e6:>9.3f} us    {t_dm_i / t_np_i:>7.2f} x')
-        print(f'{"dm.x[i], loaded, 4 MB column":<34}{t_small_i * 1e6:>9.3f} us    '
-              f'{t_np_i * 1e6:>9.3f} us    {t_small_i / t_np_i:>7.2f} x')
-        print(f'{"dm.x[i], offloaded":<34}{t_off_i * 1e6:>9.3f} us    '
-              f'{t_np_i * 1e6:>9.3f} us    {t_off_i / t_np_i:>7.2f} x')
+        b.t_cold = b.cold_limit()
+        print(f'column: {b.nbytes / GB:.2f} GB ({b.rows} rows x {CELL} float64), '
+              f'save_chunk_size {b.chunk / MiB:.0f} MiB, median of {b.repeat}; '
+              f'cold limit (disk) {gbps(b.nbytes, b.t_cold):.2f} GB/s')
+        print(HEADER)
+        if 'reduce' in groups:
+            group_reduce(b, b.t_cold)
+        if 'ellipsis' in groups:
+            group_ellipsis(b, b.t_cold)
+        if 'select' in groups:
+            group_select(b)
+        if 'move' in groups:
+            group_move(b)
+        if 'index' in groups:
+            group_index(b)
+        if 'arith' in groups:  # last: it replaces the main column by two halves
+            group_arith(b)
     finally:
-        del dm, col
-        gc.collect()
-        if os.path.exists(path):
-            os.unlink(path)
-
-    # -- the seed walkthrough ---------------------------------------------------------------
-    code = f'''
-import time
-start = time.perf_counter()
-from datamatrix import DataMatrix, MultiDimensionalColumn, cfg
-cfg.tmp_dir = {folder!r}
-cfg.always_load_max_size = 0
-cfg.memory_limit = {int(1.5 * nbytes)}
-dm = DataMatrix(length={rows})
-dm.large_data1 = MultiDimensionalColumn(shape={CELL!r})
-dm.large_data2 = MultiDimensionalColumn(shape={CELL!r})
-dm.large_data1 = 0
-dm.large_data1.loaded = False
-assert [dm.large_data1.loaded, dm.large_data2.loaded] == [False, False]
-print(time.perf_counter() - start)
-'''
-    walls = [float(subprocess.run([sys.executable, '-c', code], capture_output=True,
-                                  text=True, check=True).stdout)
-             for _ in range(args.repeat)]
-    print(f'{"seed walkthrough wall time":<34}{statistics.median(walls):>9.2f} s')
-
-    if args.beyond_ram:
-        beyond_ram(folder)
-    os.rmdir(folder)
-
-
-def beyond_ram(folder: str) -> None:
-    """Create, fill and reduce a column of 1.5 x physical memory."""
-    total = psutil.virtual_memory().total
-    rows = int(1.5 * total) // (8 * CELL[0])
-    cfg.memory_limit = total // 4
-    with PeakRSS() as mem:
-        start = time.perf_counter()
-        dm = DataMatrix(length=rows)
-        dm.x = MultiDimensionalColumn(shape=CELL)
-        dm.x[::97] = 1  # every 97th row: the grand mean of what is not NaN is 1
-        made = time.perf_counter() - start
-        start = time.perf_counter()
-        mean = dm.x[..., ...]
-        reduced = time.perf_counter() - start
-    print(f'beyond RAM: {rows * CELL[0] * 8 / GB:.1f} GB column on a '
-          f'{total / GB:.1f} GB machine: created+filled in {made:.1f} s, grand mean '
-          f'({mean:.3f}) in {reduced:.1f} s, peak extra RSS {mem.extra / 2 ** 20:.0f} MiB')
-    del dm
-    gc.collect()
+        b.close()
 
 
 if __name__ == '__main__':

@@ -1,111 +1,141 @@
-"""Benchmark: baseline + smooth + downsample on a series column vs plain numpy/scipy.
+"""The row-wise series functions: loaded vs plain numpy/scipy, offloaded vs loaded.
 
 Usage::
 
     python benchmarks/bench_series.py [SIZE] [--repeat N] [--depth D] [--chunk BYTES]
+                                      [--blink-rows N]
 
-``SIZE`` is the size of the series column (default ``1GB``; any form that
-``cfg.memory_limit`` accepts, e.g. ``256MB``). The pipeline
+``SIZE`` is the size of the series column (default ``512MB``; ``1GB``, ``256MiB``,
+...): traces of ``--depth`` float64 samples around 1000 with noise, and NaN
+"blinks" in every 50th trace. Each of ``baseline``, ``downsample``, ``smooth``,
+``filter_lowpass``, ``filter_highpass``, ``filter_bandpass`` and
+``blinkreconstruct`` runs
 
-    srs.downsample(srs.smooth(srs.baseline(s, s, bl_start=-100), winlen=11), by=10)
+* on a plain in-RAM ndarray, written directly in numpy/scipy (the limit):
+  ``a - nanmedian(a[:, -100:])``, a reshape + ``nanmean`` for downsampling,
+  ``scipy.ndimage.convolve1d`` (mirror) with the normalised Hanning window,
+  ``scipy.signal.sosfilt`` of ``butter(..., output='sos')``; for
+  ``blinkreconstruct``, which has no numpy equivalent, the same
+  ``datamatrix.series`` function called on the plain ndarray (so that row
+  measures only the column machinery);
+* on a loaded column;
+* on an offloaded column, with ``cfg.memory_limit`` at a quarter of the column
+  (so every result is created offloaded too).
 
-runs on a loaded column and on an offloaded one (with ``cfg.memory_limit`` at a
-quarter of the column, so every intermediate result is created offloaded as
-well), and the same three steps are written directly in numpy/scipy on an
-in-memory array. Medians of ``N`` runs (after a warm-up run) and the throughput
-ratios (numpy time / datamatrix time; issue 5 targets >= 0.8 loaded, >= 0.6
-offloaded) are printed, for wall time and, as a check that is less sensitive to
-other processes on a busy machine, for CPU time (user + system) of this process.
+Printed: the median wall time of ``--repeat`` runs (after a warm-up run), MB/s of
+input, the fractions loaded/numpy and offloaded/loaded (throughput ratios; issue
+13 targets >= 0.8 for both), and the peak extra RSS of the offloaded run as a
+multiple of ``cfg.save_chunk_size``. ``blinkreconstruct`` runs on the first
+``--blink-rows`` traces only (it is slow per trace).
 """
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
-import time
-from typing import Callable
+import warnings
 
 import numpy as np
 
 from datamatrix import DataMatrix, SeriesColumn, cfg, series as srs
-from datamatrix._engine.config import parse_size
 
-BL_START, WINLEN, BY = -100, 11, 10
+from _bench import measure, parse_size
 
-
-def pipeline_datamatrix(series):
-    """The three steps with datamatrix.series."""
-    corrected = srs.baseline(series, series, bl_start=BL_START)
-    return srs.downsample(srs.smooth(corrected, winlen=WINLEN), by=BY)
+BL_START, WINLEN, BY, FREQ, BAND = -100, 11, 10, 0.1, (0.05, 0.2)
 
 
-def pipeline_numpy(array: np.ndarray) -> np.ndarray:
-    """The same three steps written directly in numpy/scipy."""
+def _sos(btype, freq):
+    from scipy.signal import butter
+    return butter(2, freq, btype=btype, output='sos')
+
+
+def numpy_smooth(a):
     from scipy.ndimage import convolve1d
-    corrected = array - np.nanmedian(array[:, BL_START:], axis=1)[:, None]
     window = np.hanning(WINLEN)
-    smoothed = convolve1d(corrected, window / window.sum(), axis=1, mode='mirror')
-    n, depth = smoothed.shape
-    runs = smoothed[:, :depth // BY * BY].reshape(n, depth // BY, BY)
-    return np.nanmean(runs, axis=2)
+    return convolve1d(a, window / window.sum(), axis=1, mode='mirror')
 
 
-def median_time(fnc: Callable[[], object], repeat: int) -> tuple[float, float]:
-    """Median wall and CPU (user + system) time of ``repeat`` calls after a warm-up."""
-    fnc()
-    wall, cpu = [], []
-    for _ in range(repeat):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        result = fnc()
-        wall.append(time.perf_counter() - start)
-        cpu.append(time.process_time() - start_cpu)
-        del result  # freed outside the timing
-    return statistics.median(wall), statistics.median(cpu)
+def numpy_downsample(a):
+    n, depth = a.shape
+    return np.nanmean(a[:, :depth // BY * BY].reshape(n, depth // BY, BY), axis=2)
+
+
+def numpy_filter(btype, freq):
+    from scipy.signal import sosfilt
+    sos = _sos(btype, freq)
+    return lambda a: sosfilt(sos, a, axis=-1)
+
+
+# name -> (datamatrix call on a column or array, plain numpy/scipy call)
+FUNCTIONS = {
+    'baseline': (lambda s: srs.baseline(s, s, bl_start=BL_START),
+                 lambda a: a - np.nanmedian(a[:, BL_START:], axis=1)[:, None]),
+    'downsample': (lambda s: srs.downsample(s, by=BY), numpy_downsample),
+    'smooth': (lambda s: srs.smooth(s, winlen=WINLEN), numpy_smooth),
+    'filter_lowpass': (lambda s: srs.filter_lowpass(s, FREQ),
+                       numpy_filter('lowpass', FREQ)),
+    'filter_highpass': (lambda s: srs.filter_highpass(s, FREQ),
+                        numpy_filter('highpass', FREQ)),
+    'filter_bandpass': (lambda s: srs.filter_bandpass(s, BAND),
+                        numpy_filter('bandpass', BAND)),
+    'blinkreconstruct': (lambda s: srs.blinkreconstruct(s, mode='advanced'),
+                         lambda a: srs.blinkreconstruct(a, mode='advanced')),
+}
+
+
+def warm_measure(fnc, repeat):
+    fnc()  # warm-up
+    return measure(fnc, repeat)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('size', nargs='?', default='1GB')
-    parser.add_argument('--repeat', type=int, default=5)
+    parser.add_argument('size', nargs='?', default='512MB')
+    parser.add_argument('--repeat', type=int, default=3)
     parser.add_argument('--depth', type=int, default=1000)
+    parser.add_argument('--blink-rows', type=int, default=5000)
     parser.add_argument('--chunk', default=None,
                         help='cfg.save_chunk_size (default: as configured)')
     args = parser.parse_args()
     size, depth = parse_size(args.size), args.depth
     if args.chunk:
         cfg.save_chunk_size = parse_size(args.chunk)
+    chunk = cfg.save_chunk_size
     rows = max(1, size // (8 * depth))
     rng = np.random.default_rng(0)
-    array = rng.normal(size=(rows, depth))
-    array[::50, 200:260] = np.nan  # some missing data, as in real pupil traces
-    with tempfile.TemporaryDirectory(dir=cfg.tmp_dir) as tmp_dir:
+    full = 1000 + rng.normal(0, 5, size=(rows, depth))
+    full[::50, 200:260] = np.nan  # blinks, as in real pupil traces
+    default_limit = cfg.memory_limit
+    print(f'series column: {rows} rows x {depth} samples = {full.nbytes / 1e6:.0f} MB '
+          f'(blinkreconstruct: {min(rows, args.blink_rows)} rows), save_chunk_size '
+          f'{chunk / 2 ** 20:.0f} MiB, median of {args.repeat}')
+    print(f'{"function":<18}{"numpy s":>9}{"loaded s":>9}{"offl. s":>9}{"MB/s":>7}'
+          f'{"ld/np":>7}{"off/ld":>7}{"RSS x chunk":>12}  check')
+    with tempfile.TemporaryDirectory(dir=cfg.tmp_dir) as tmp_dir, \
+            warnings.catch_warnings():
+        warnings.simplefilter('ignore')  # NaN and mode warnings, the same for all
         cfg.tmp_dir = tmp_dir
-        dm = DataMatrix(length=rows)
-        dm.s = SeriesColumn(depth=depth)
-        dm.s = array
-        expected = pipeline_numpy(array)
-        assert np.allclose(np.asarray(pipeline_datamatrix(dm.s)), expected,
-                           equal_nan=True)
-        # One variant after the other: interleaving them lets the write-back of the
-        # offloaded runs' spill files slow down the next numpy run.
-        t_numpy = median_time(lambda: pipeline_numpy(array), args.repeat)
-        t_loaded = median_time(lambda: pipeline_datamatrix(dm.s), args.repeat)
-        cfg.memory_limit = max(1, array.nbytes // 4)
-        cfg.always_load_max_size = 0  # small columns too
-        dm.s.loaded = False
-        t_offloaded = median_time(lambda: pipeline_datamatrix(dm.s), args.repeat)
-        assert not dm.s.loaded
-        dm = None  # free the spill files before the directory goes
-    mb = array.nbytes / 1e6
-    print(f'series column: {rows} rows x {depth} samples = {mb:.0f} MB, '
-          f'save_chunk_size = {cfg.save_chunk_size / 1e6:.0f} MB, '
-          f'median of {args.repeat}')
-    print(f'{"":<24}{"wall":>8}{"MB/s":>7}{"ratio":>7}{"cpu":>9}{"ratio":>7}')
-    for label, (wall, cpu) in (('numpy/scipy (in memory)', t_numpy),
-                               ('datamatrix loaded', t_loaded),
-                               ('datamatrix offloaded', t_offloaded)):
-        print(f'{label:<24}{wall:7.3f}s{mb / wall:7.0f}{t_numpy[0] / wall:7.2f}'
-              f'{cpu:8.3f}s{t_numpy[1] / cpu:7.2f}')
+        for name, (ours, limit) in FUNCTIONS.items():
+            array = full[:args.blink_rows] if name == 'blinkreconstruct' else full
+            cfg.memory_limit = default_limit
+            dm = DataMatrix(length=len(array))
+            dm.s = SeriesColumn(depth=depth)
+            dm.s = array
+            dm.s.loaded = True
+            expected = limit(array)
+            check = 'ok' if np.allclose(np.asarray(ours(dm.s)), expected,
+                                        equal_nan=True) else 'DIFF'
+            t_np, _ = warm_measure(lambda: limit(array), args.repeat)
+            t_loaded, _ = warm_measure(lambda: ours(dm.s), args.repeat)
+            cfg.memory_limit = max(1, array.nbytes // 4)
+            cfg.always_load_max_size = 0  # small columns too
+            dm.s.loaded = False
+            t_off, extra = warm_measure(lambda: ours(dm.s), args.repeat)
+            assert not dm.s.loaded
+            print(f'{name:<18}{t_np:9.3f}{t_loaded:9.3f}{t_off:9.3f}'
+                  f'{array.nbytes / 1e6 / t_loaded:7.0f}{t_np / t_loaded:7.2f}'
+                  f'{t_loaded / t_off:7.2f}{extra / chunk:12.2f}  {check}', flush=True)
+            del dm
+        cfg.memory_limit = default_limit
 
 
 if __name__ == '__main__':

@@ -9,6 +9,7 @@ from datamatrix._report import memory_report
 from datamatrix._table.columns import FloatColumn, IntColumn, MixedColumn, NumericColumn
 from datamatrix._table.datamatrix import DataMatrix, Row
 from datamatrix._table.multidim import MultiDimensionalColumn, SeriesColumn
+from datamatrix._table.nifti import NiftiColumn  # nibabel is imported only when one is created
 from datamatrix import convert as _convert  # noqa: F401  (binds hash(dm) and pandas methods)
 
 __version__ = '1.1.0'
@@ -16,5 +17,5 @@ NAN = float('nan')
 INF = float('inf')
 
 __all__ = ['DataMatrix', 'Row', 'MixedColumn', 'FloatColumn', 'IntColumn',
-           'NumericColumn', 'MultiDimensionalColumn', 'SeriesColumn', 'NAN', 'INF',
-           'cfg', 'errors', 'memory_report', '__version__']
+           'NumericColumn', 'MultiDimensionalColumn', 'SeriesColumn', 'NiftiColumn',
+           'NAN', 'INF', 'cfg', 'errors', 'memory_report', '__version__']

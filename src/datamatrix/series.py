@@ -658,3 +658,39 @@ def last_occurrence(series: Column, value: Any, equal: bool = True) -> FloatColu
     """Per row, the index of the last sample equal to ``value``; see
     :func:`first_occurrence`."""
     return _occurrence(series, value, equal, _kernels.last_occurrence_block)
+
+
+# --------------------------------------------------------------------------------------
+# Per-trace functions of the reference, used by client packages (SPEC 14.1)
+# --------------------------------------------------------------------------------------
+
+def _one_trace(a: Any, name: str) -> np.ndarray:
+    """``a`` as one 1-D float trace; ValueError for anything with more dimensions."""
+    trace = _as_traces(a)
+    if trace.ndim != 1:
+        raise ValueError(f'{name} takes one trace (a 1-D array), not an array of shape '
+                         f'{trace.shape}; use {name.lstrip("_")}() for a column')
+    return trace
+
+
+def _blinkreconstruct(a: Any, **kwargs: Any) -> np.ndarray:
+    """:func:`blinkreconstruct` on one trace (1-D array in, 1-D array out).
+
+    ``eyelinkparser`` calls this on every pupil trace it parses.
+    """
+    return blinkreconstruct(_one_trace(a, '_blinkreconstruct'), **kwargs)
+
+
+def _downsample(a: Any, by: int, fnc: Callable = np.nanmean) -> np.ndarray:
+    """:func:`downsample` on one trace (1-D array in, 1-D array out)."""
+    return downsample(_one_trace(a, '_downsample'), by, fnc)
+
+
+def _smooth(a: Any, winlen: int = 11, wintype: str = 'hanning') -> np.ndarray:
+    """:func:`smooth` on one trace (1-D array in, 1-D array out)."""
+    return smooth(_one_trace(a, '_smooth'), winlen, wintype)
+
+
+def _interpolate(y: Any) -> np.ndarray:
+    """:func:`interpolate` on one trace (1-D array in, 1-D array out)."""
+    return interpolate(_one_trace(y, '_interpolate'))

@@ -719,3 +719,21 @@ def test_progress_bars_for_large_work(folder, capsys):
     err = capsys.readouterr().err
     for what in ('writetxt', 'readtxt', 'writebin', 'readbin'):
         assert what in err
+
+
+def test_readbin_member_needing_a_newer_zip_version_is_a_format_error(tmp_path):
+    """A damaged 'version needed to extract' field gives BinFormatError, not zipfile's error."""
+    from datamatrix import io
+    from datamatrix.errors import BinFormatError
+    path = tmp_path / 'x.dm'
+    io.writebin(DataMatrix(a=[1, 2]), str(path))
+    data = bytearray(path.read_bytes())
+    for marker in (b'PK\x01\x02', b'PK\x03\x04'):  # central and local headers
+        start = 0
+        while (start := data.find(marker, start)) != -1:
+            offset = start + (6 if marker == b'PK\x01\x02' else 4)
+            data[offset:offset + 2] = (109).to_bytes(2, 'little')
+            start += 4
+    path.write_bytes(bytes(data))
+    with pytest.raises(BinFormatError):
+        io.readbin(str(path))

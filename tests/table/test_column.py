@@ -481,10 +481,10 @@ def test_mixed_arithmetic_numbers():
     """Numeric cells get the numeric operation; bools count as numbers."""
     col = make([1, 2.5, True])
     assert same(list(col + 1), [2, 3.5, 2])
-    assert same(list(col * 2), [2, 5, 2])
+    assert same(list(col * 2), [2, 5.0, 2])  # float results stay floats (issue 12)
     assert same(list(col - 1), [0, 1.5, 0])
     assert same(list(col / 2), [0.5, 1.25, 0.5])
-    assert same(list(col // 2), [0, 1, 0])
+    assert same(list(col // 2), [0, 1.0, 0])
     assert same(list(col % 2), [1, 0.5, 1])
     assert same(list(col ** 2), [1, 6.25, 1])
     assert type(col + 1) is MixedColumn
@@ -506,7 +506,7 @@ def test_mixed_reflected():
     col = make(['a', 2, 4])
     assert list('x' + col) == ['xa', 'x2', 'x4']
     assert same(list(10 - col), ['a', 8, 6])
-    assert same(list(8 / col), ['a', 4, 2])
+    assert same(list(8 / col), ['a', 4.0, 2.0])
     assert same(list(9 // col), ['a', 4, 2])
     assert same(list(9 % col), ['a', 1, 1])
     assert same(list(2 ** col), ['a', 4, 16])

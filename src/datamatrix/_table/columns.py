@@ -436,17 +436,18 @@ class MixedColumn(BaseColumn):
         values = self._operand_values(other)
         result = []
         for cell, value in zip(self._seq, values):
-            if isinstance(value, bytes):
-                value = value.decode('utf-8')
+            value = convert_mixed(value)  # the operand follows SPEC 3.8 first: '2' is 2
             a, b = (value, cell) if reflected else (cell, value)
             if _is_number(a) and _is_number(b):
-                result.append(fnc(a, b))
+                number = fnc(a, b)  # a float result stays a float: 20 * .5 is 10.0
+                result.append(number if isinstance(number, float) else
+                              convert_mixed(number))
             elif fnc is operator.add:
-                result.append(text_form(a) + text_form(b))
+                result.append(convert_mixed(text_form(a) + text_form(b)))
             else:
                 result.append(cell)
         new = self._empty_like(self._datamatrix, self._rowid)
-        new._seq = [convert_mixed(v) for v in result]
+        new._seq = result
         return self._bind(new, self._rowid)
 
     def _map(self, fnc: Callable) -> 'BaseColumn':

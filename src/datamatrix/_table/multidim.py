@@ -156,6 +156,15 @@ class _MultiDimensionalColumn(BaseColumn):
             manager.touch(store)
         return store.array
 
+    @property
+    def _seq(self) -> np.ndarray:
+        """The column's array, writable: the name datamatrix 1.0 clients write through.
+
+        ``col._seq[rows] = values`` writes cells in place (client packages such as
+        ``eeg_eyetracking_parser`` do this). New code should assign ``col[rows] =``.
+        """
+        return self._use_for_write()
+
     def _use_for_write(self, everything: bool = False) -> np.ndarray:
         """The array for writing (``everything``: all values will be overwritten)."""
         store = self._store
@@ -711,7 +720,17 @@ class _MultiDimensionalColumn(BaseColumn):
 
 
 class _SeriesColumn(_MultiDimensionalColumn):
-    """A 2-D multidimensional column: one signal (trace) per row."""
+    """A 2-D multidimensional column: one signal (trace) per row.
+
+    Like in datamatrix 1.0, ``_SeriesColumn(dm, depth=n)`` makes an unattached
+    column for ``dm`` (client packages do this); ``dm.x = SeriesColumn(n)`` is
+    the usual way.
+    """
+
+    def __init__(self, datamatrix, depth: int | None = None, shape: Any = None,
+                 **kwargs: Any) -> None:
+        super().__init__(datamatrix, shape=(depth,) if depth is not None else shape,
+                         **kwargs)
 
 
 def _rows(array: np.ndarray, positions: np.ndarray) -> np.ndarray:

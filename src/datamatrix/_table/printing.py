@@ -43,6 +43,8 @@ def _shown_cell(col, position: int) -> Any:
         return cell
     if isinstance(col, IntColumn):
         return col._seq[position]
+    if hasattr(col, '_shown_cell'):  # a type with its own short form (NiftiColumn)
+        return col._shown_cell(position)
     return col[position]
 
 

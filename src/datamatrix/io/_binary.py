@@ -387,7 +387,7 @@ class _Reader:
         info, _ = self.span(name)
         try:
             data = json.loads(self.archive.read(info))
-        except (zipfile.BadZipFile, ValueError, RecursionError) as exc:
+        except (zipfile.BadZipFile, ValueError, RecursionError, NotImplementedError) as exc:
             raise self.fail(f'the member {name!r} is damaged ({exc})') from None
         self.bar.update(info.file_size)
         return data
@@ -575,7 +575,8 @@ def readbin(path: str | os.PathLike, verify: bool = False) -> DataMatrix:
         _sniff(fh, path)
         try:
             archive = zipfile.ZipFile(fh)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError, struct.error) as exc:
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, struct.error,
+                NotImplementedError) as exc:  # a damaged version or compression field
             raise BinFormatError(f'{path!r} is truncated or corrupt: {exc}') from None
         with archive, progress(os.fstat(fh.fileno()).st_size if verify else 0,
                                f'readbin {os.path.basename(path)}') as bar:
