@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures
+import contextvars
 import os
 import threading
 import warnings
@@ -42,13 +43,40 @@ def blocks_of(array: np.ndarray,
         release_pages(block)
 
 
-def build(shape: tuple, dtype, fill_blocks: Callable[[int, int], np.ndarray | float],
-          max_bytes: int | None = None) -> ArrayStore:
-    """A new store of ``shape`` whose rows ``start:stop`` are ``fill_blocks(start, stop)``."""
+def build(shape: tuple, dtype, fill_blocks: Callable[..., np.ndarray | float | None],
+          max_bytes: int | None = None, parallel: bool = False,
+          into: bool = False) -> ArrayStore:
+    """A new store of ``shape`` whose rows ``start:stop`` are ``fill_blocks(start, stop)``.
+
+    ``into``: ``fill_blocks(start, stop, out)`` writes the rows into ``out`` (a
+    block of the new store) itself, so no block-sized temporary is needed.
+    ``parallel``: blocks are filled in up to ``cfg.stream_threads`` threads, each
+    with a ``1 / threads`` share of ``max_bytes``, so the blocks in flight hold no
+    more than one block would; ``fill_blocks`` must then be thread-safe, and its
+    rows must depend on its input rows only (so the block size does not matter).
+    """
+    from datamatrix._engine.config import cfg
     store = new_store(shape, dtype)
-    for start, stop, block in blocks_of(store.array, max_bytes):
-        populate_pages(block)
-        block[...] = fill_blocks(start, stop)
+    array = store.array
+    row_nbytes = array.itemsize * int(np.prod(array.shape[1:]))
+    threads = _threads() if parallel else 1
+    if max_bytes is None:
+        max_bytes = int(cfg.save_chunk_size)
+    spans = list(row_blocks(len(array), row_nbytes, max(1, int(max_bytes) // threads)))
+
+    def task(start: int, stop: int) -> Callable[[], None]:
+        def run() -> None:
+            block = array[start:stop]
+            populate_pages(block)
+            if into:
+                fill_blocks(start, stop, block)
+            else:
+                block[...] = fill_blocks(start, stop)
+            release_pages(block)
+        return run
+
+    for _ in _in_order((task(*span) for span in spans), len(spans), threads):
+        pass
     return store
 
 
@@ -58,25 +86,33 @@ def take_rows(array: np.ndarray, positions: np.ndarray | slice) -> ArrayStore:
         positions = np.arange(len(array))[positions]
     shape = (len(positions),) + array.shape[1:]
 
-    def fill(start: int, stop: int) -> np.ndarray:
+    def fill(start: int, stop: int, out: np.ndarray) -> None:
         rows = positions[start:stop]
-        if len(rows) and rows[-1] - rows[0] == len(rows) - 1 and \
-                np.all(np.diff(rows) == 1):
-            result = array[rows[0]:rows[-1] + 1]
-        else:
-            result = array[rows]
-        release_pages(array)
-        return result
+        if not len(rows):
+            return
+        if rows[-1] - rows[0] == len(rows) - 1 and np.all(np.diff(rows) == 1):
+            out[...] = array[rows[0]:rows[-1] + 1]
+            release_pages(array[rows[0]:rows[-1] + 1])
+        else:  # 'wrap' as indexing does for -n..n-1 ('raise' would buffer)
+            np.take(array, rows, axis=0, out=out, mode='wrap')
+            low, high = int(rows.min()), int(rows.max())
+            if low >= 0 and high < len(array):
+                release_pages(array[low:high + 1])
+            else:
+                release_pages(array)
 
-    return build(shape, array.dtype, fill)
+    return build(shape, array.dtype, fill, parallel=True, into=True)
 
 
-def map_blocks(array: np.ndarray, fnc: Callable[[np.ndarray, int, int], np.ndarray],
-               cell_shape: tuple, dtype) -> ArrayStore:
+def map_blocks(array: np.ndarray, fnc: Callable[..., np.ndarray | None],
+               cell_shape: tuple, dtype, into: bool = False) -> ArrayStore:
     """A new store whose row blocks are ``fnc(block, start, stop)`` of ``array``'s.
 
     Blocks hold at most ``cfg.save_chunk_size`` bytes of input *and* of output,
     so a function that shrinks rows (e.g. downsampling) reads no larger blocks.
+    ``into``: ``fnc(block, start, stop, out)`` writes its result into ``out``.
+    Blocks are computed in up to ``cfg.stream_threads`` threads (see :func:`build`):
+    ``fnc`` must be row-wise and thread-safe.
     """
     from datamatrix._engine.config import cfg
     shape = (len(array),) + tuple(cell_shape)
@@ -86,12 +122,16 @@ def map_blocks(array: np.ndarray, fnc: Callable[[np.ndarray, int, int], np.ndarr
     if in_row > out_row:  # limit the input block; row_blocks counts output bytes
         max_bytes = max_bytes * max(out_row, 1) // in_row
 
-    def fill(start: int, stop: int) -> np.ndarray:
-        result = fnc(array[start:stop], start, stop)
-        release_pages(array[start:stop])
-        return result
+    def fill(start: int, stop: int, out: np.ndarray) -> None:
+        block = array[start:stop]
+        prefault_pages(block)
+        if into:
+            fnc(block, start, stop, out)
+        else:
+            out[...] = fnc(block, start, stop)
+        release_pages(block)
 
-    return build(shape, dtype, fill, max_bytes)
+    return build(shape, dtype, fill, max_bytes, parallel=True, into=True)
 
 
 # -- reductions over rows ------------------------------------------------------------
@@ -143,9 +183,13 @@ def _threads() -> int:
                          f'not {cfg.stream_threads!r}') from None
 
 
-def _in_order(tasks: Iterator[Callable[[], Any]], n_tasks: int) -> Iterator[Any]:
-    """Run ``tasks`` (in worker threads where useful) and yield their results in order."""
-    threads = min(_threads(), n_tasks)
+def _in_order(tasks: Iterator[Callable[[], Any]], n_tasks: int,
+              threads: int | None = None) -> Iterator[Any]:
+    """Run ``tasks`` (in worker threads where useful) and yield their results in order.
+
+    Every task runs in a copy of the caller's context (numpy's ``errstate``).
+    """
+    threads = min(_threads() if threads is None else threads, n_tasks)
     if threads <= 1 or getattr(_worker, 'active', False):
         for task in tasks:
             yield task()
@@ -154,7 +198,7 @@ def _in_order(tasks: Iterator[Callable[[], Any]], n_tasks: int) -> Iterator[Any]
     pending: collections.deque = collections.deque()
     try:
         for task in tasks:
-            pending.append(pool.submit(task))
+            pending.append(pool.submit(contextvars.copy_context().run, task))
             if len(pending) >= threads:
                 yield pending.popleft().result()
         while pending:
@@ -319,6 +363,32 @@ def nanmean(blocks: Iterable[np.ndarray], cell_shape: tuple,
             axes: tuple = ()) -> np.ndarray:
     """NaN-ignoring mean over rows (and the cell ``axes``) of a stream of blocks."""
     return _mean_of(*_combine(map(_sum_count, blocks), cell_shape, axes))
+
+
+def nanmean_cells(block: np.ndarray, axes: tuple, out: np.ndarray | None = None
+                  ) -> np.ndarray:
+    """NaN-ignoring mean of every row of ``block`` over its cell ``axes`` (1-based).
+
+    A plain sum over the axes; only rows where it came out NaN are summed again
+    with their NaNs zeroed and counted. Every row's result depends on that row
+    only. Warns (``Mean of empty slice``) where every value is NaN.
+    """
+    n = int(np.prod([block.shape[axis] for axis in axes]))
+    total = block.sum(axis=axes, dtype=np.float64)
+    flat = total.reshape(len(total), int(np.prod(total.shape[1:])))
+    bad = np.flatnonzero(np.isnan(flat).any(axis=1))
+    if len(bad) == 0:
+        return np.divide(total, n, out=out)
+    count = np.full(flat.shape, n, dtype=np.int64)
+    for piece in _pieces(bad, 1, block[0].nbytes * 3):
+        values = np.asarray(block[piece], dtype=np.float64)  # a copy (fancy index)
+        nan = np.isnan(values)
+        np.copyto(values, 0, where=nan)
+        flat[piece] = values.sum(axis=axes).reshape(len(piece), flat.shape[1])
+        count[piece] -= nan.sum(axis=axes).reshape(len(piece), flat.shape[1])
+    _warn_empty(count, 'Mean of empty slice')
+    with np.errstate(invalid='ignore', divide='ignore'):
+        return np.divide(total, count.reshape(total.shape), out=out)
 
 
 # The reductions below take a store and read it through ``reduce_blocks``, so they
