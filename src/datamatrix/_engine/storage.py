@@ -219,6 +219,25 @@ def _write_all(fd: int, array: np.ndarray) -> None:
         release_pages(array[start:stop])
 
 
+def pwrite_all(fd: int, array: np.ndarray, offset: int) -> None:
+    """Write the bytes of a contiguous array to ``fd`` at ``offset``."""
+    view = memoryview(array).cast('B') if array.nbytes else b''
+    while view:
+        written = os.pwrite(fd, view, offset)
+        view = view[written:]
+        offset += written
+
+
+def spill_file(nbytes: int) -> int:
+    """A new, hidden, fully allocated spill file of ``nbytes``: its descriptor."""
+    return _spill_file(nbytes)
+
+
+def map_spill(fd: int, shape: tuple, dtype) -> np.ndarray:
+    """Map a spill file written through ``fd`` (the descriptor is taken over)."""
+    return _map(fd, shape, np.dtype(dtype))
+
+
 class ArrayStore:
     """The array of one multidimensional column, in RAM or mapped from disk.
 
@@ -288,7 +307,11 @@ class ArrayStore:
         source = self.array
         target = np.empty(source.shape, source.dtype)
         if copy:
-            for start, stop in row_blocks(len(source), self.row_nbytes):
+            spans = list(row_blocks(len(source), self.row_nbytes))
+            for index, (start, stop) in enumerate(spans):
+                prefault_pages(source[start:stop])  # one call, not a fault per page
+                if index + 1 < len(spans):
+                    hint_pages(source[spans[index + 1][0]:spans[index + 1][1]])
                 target[start:stop] = source[start:stop]
                 release_pages(source[start:stop])
         self.array = target

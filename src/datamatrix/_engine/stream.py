@@ -13,6 +13,7 @@ import collections
 import concurrent.futures
 import contextvars
 import os
+import queue
 import threading
 import warnings
 from typing import Any, Callable, Iterable, Iterator
@@ -20,8 +21,9 @@ from typing import Any, Callable, Iterable, Iterator
 import numpy as np
 
 from datamatrix._engine.memory import manager
-from datamatrix._engine.storage import (ArrayStore, hint_pages, populate_pages,
-                                         prefault_pages, release_pages, row_blocks)
+from datamatrix._engine.storage import (ArrayStore, hint_pages, map_spill, populate_pages,
+                                         prefault_pages, pwrite_all, release_pages,
+                                         row_blocks, spill_file)
 
 
 def new_store(shape: tuple, dtype, fill: float | None = None) -> ArrayStore:
@@ -43,40 +45,85 @@ def blocks_of(array: np.ndarray,
         release_pages(block)
 
 
+_BUILD_BLOCK = 8 << 20
+"""Bytes per block of :func:`build` at most: small enough that the temporaries of a
+block are reused from the allocator (and caches) rather than faulted in anew."""
+
+
 def build(shape: tuple, dtype, fill_blocks: Callable[..., np.ndarray | float | None],
           max_bytes: int | None = None, parallel: bool = False,
           into: bool = False) -> ArrayStore:
     """A new store of ``shape`` whose rows ``start:stop`` are ``fill_blocks(start, stop)``.
 
-    ``into``: ``fill_blocks(start, stop, out)`` writes the rows into ``out`` (a
-    block of the new store) itself, so no block-sized temporary is needed.
-    ``parallel``: blocks are filled in up to ``cfg.stream_threads`` threads, each
-    with a ``1 / threads`` share of ``max_bytes``, so the blocks in flight hold no
-    more than one block would; ``fill_blocks`` must then be thread-safe, and its
-    rows must depend on its input rows only (so the block size does not matter).
+    ``into``: ``fill_blocks(start, stop, out)`` writes the rows into ``out`` itself,
+    so no block-sized temporary is needed. ``parallel``: blocks are filled in up to
+    ``cfg.stream_threads`` threads; ``fill_blocks`` must then be thread-safe.
+    Either way the rows must depend on their input rows only, since blocks are cut
+    at most ``_BUILD_BLOCK`` bytes (and ``max_bytes``) large.
+
+    A store that the memory manager places in RAM is filled in place. A spill file
+    is written with ``pwrite`` from a reused buffer per thread (for ``into``) and
+    mapped when complete, which spares the page faults and zeroing of writing
+    through a fresh mapping.
     """
     from datamatrix._engine.config import cfg
-    store = new_store(shape, dtype)
-    array = store.array
-    row_nbytes = array.itemsize * int(np.prod(array.shape[1:]))
+    dtype = np.dtype(dtype)
+    row_nbytes = dtype.itemsize * int(np.prod(shape[1:]))
+    nbytes = row_nbytes * shape[0]
     threads = _threads() if parallel else 1
     if max_bytes is None:
         max_bytes = int(cfg.save_chunk_size)
-    spans = list(row_blocks(len(array), row_nbytes, max(1, int(max_bytes) // threads)))
+    block_bytes = max(1, min(int(max_bytes) // threads, _BUILD_BLOCK))
+    spans = list(row_blocks(shape[0], row_nbytes, block_bytes))
+    in_memory = manager.reserve(nbytes) or nbytes == 0
+    if in_memory:
+        store = ArrayStore.allocate(shape, dtype, True)
+        manager.add(store)
+        array = store.array
 
-    def task(start: int, stop: int) -> Callable[[], None]:
+        def task(start: int, stop: int) -> Callable[[], None]:
+            def run() -> None:
+                block = array[start:stop]
+                if into:
+                    fill_blocks(start, stop, block)
+                else:
+                    block[...] = fill_blocks(start, stop)
+            return run
+
+        for _ in _in_order((task(*span) for span in spans), len(spans), threads):
+            pass
+        return store
+    fd = spill_file(nbytes)
+    buffers: queue.SimpleQueue = queue.SimpleQueue()
+
+    def write(start: int, stop: int) -> Callable[[], None]:
         def run() -> None:
-            block = array[start:stop]
-            populate_pages(block)
+            rows = (stop - start,) + tuple(shape[1:])
             if into:
-                fill_blocks(start, stop, block)
+                try:
+                    buffer = buffers.get_nowait()
+                except queue.Empty:
+                    buffer = np.empty(max(b - a for a, b in spans) * row_nbytes, np.uint8)
+                try:
+                    out = buffer[:(stop - start) * row_nbytes].view(dtype).reshape(rows)
+                    fill_blocks(start, stop, out)
+                    pwrite_all(fd, out, start * row_nbytes)
+                finally:
+                    buffers.put(buffer)
             else:
-                block[...] = fill_blocks(start, stop)
-            release_pages(block)
+                values = np.ascontiguousarray(
+                    np.broadcast_to(fill_blocks(start, stop), rows), dtype=dtype)
+                pwrite_all(fd, values, start * row_nbytes)
         return run
 
-    for _ in _in_order((task(*span) for span in spans), len(spans), threads):
-        pass
+    try:
+        for _ in _in_order((write(*span) for span in spans), len(spans), threads):
+            pass
+    except BaseException:
+        os.close(fd)
+        raise
+    store = ArrayStore(map_spill(fd, tuple(shape), dtype))
+    manager.add(store)
     return store
 
 
