@@ -256,18 +256,35 @@ def _in_order(tasks: Iterator[Callable[[], Any]], n_tasks: int,
         concurrent.futures.wait(pending)
 
 
-def _source(data: ArrayStore | np.ndarray) -> tuple[int, int, Callable]:
-    """``(rows, row_nbytes, rows_of(start, stop))`` of a store or an array.
+_REDUCE_BLOCK = 16 << 20
+"""Bytes per block of a reduction at most (and ``cfg.save_chunk_size``): many blocks
+keep both threads busy and overlap reading one block with computing another."""
+
+
+def _source(data: ArrayStore | np.ndarray
+            ) -> tuple[int, int, Callable, np.ndarray | None]:
+    """``(rows, row_nbytes, rows_of(start, stop), array)`` of a store or an array.
 
     A pending :class:`LazyStore` is read from its source (in the calling thread,
-    not materialised); everything else is sliced from its array.
+    not materialised) in blocks of ``cfg.save_chunk_size``, which ``rows_of``
+    then serves in order; ``array`` is None for it. Everything else is sliced
+    from its array.
     """
     if isinstance(data, ArrayStore):
         if getattr(data, 'pending', False):
-            return data.shape[0], data.row_nbytes, data._source_rows
+            from datamatrix._engine.config import cfg
+            big = max(1, int(cfg.save_chunk_size) // max(1, data.row_nbytes))
+            cache: list = [0, 0, None]
+
+            def rows_of(start: int, stop: int) -> np.ndarray:
+                if not cache[0] <= start < stop <= cache[1]:
+                    end = max(stop, min(data.shape[0], start + big))
+                    cache[:] = [start, end, data._source_rows(start, end)]
+                return cache[2][start - cache[0]:stop - cache[0]]
+            return data.shape[0], data.row_nbytes, rows_of, None
         data = data.array
     row_nbytes = data.itemsize * int(np.prod(data.shape[1:]))
-    return len(data), row_nbytes, lambda start, stop: data[start:stop]
+    return len(data), row_nbytes, lambda start, stop: data[start:stop], data
 
 
 def reduce_blocks(data: ArrayStore | np.ndarray, partial: Callable[[np.ndarray], Any],
@@ -275,11 +292,15 @@ def reduce_blocks(data: ArrayStore | np.ndarray, partial: Callable[[np.ndarray],
                   ) -> Iterator[Any]:
     """Yield ``partial(transform(block))`` for the row blocks of ``data``, in order.
 
-    Blocks are computed in up to ``cfg.stream_threads`` threads; the pages of a
-    mapped block are brought in with one call before and released after.
+    The blocks (at most ``_REDUCE_BLOCK`` bytes) depend only on the shape and
+    ``cfg.save_chunk_size``. They are computed in up to ``cfg.stream_threads``
+    threads; the pages of a mapped block are brought in with one call before and
+    released after, and the kernel is asked to read the next two blocks ahead.
     """
-    n_rows, row_nbytes, rows_of = _source(data)
-    spans = list(row_blocks(n_rows, row_nbytes))
+    from datamatrix._engine.config import cfg
+    n_rows, row_nbytes, rows_of, array = _source(data)
+    spans = list(row_blocks(n_rows, row_nbytes,
+                            min(int(cfg.save_chunk_size), _REDUCE_BLOCK)))
 
     def task(index: int) -> Callable[[], Any]:
         start, stop = spans[index]
@@ -287,8 +308,9 @@ def reduce_blocks(data: ArrayStore | np.ndarray, partial: Callable[[np.ndarray],
 
         def run() -> Any:
             prefault_pages(block)
-            if index + 1 < len(spans):  # start reading ahead on the next block
-                hint_pages(rows_of(*spans[index + 1]))
+            if array is not None:  # start reading ahead
+                for first, last in spans[index + 1:index + 3]:
+                    hint_pages(array[first:last])
             try:
                 return partial(block if transform is None else transform(block))
             finally:
@@ -542,7 +564,7 @@ def nanmedian(store: ArrayStore, cell_shape: tuple) -> np.ndarray:
     depends only on its own values, so the result is the same for any grouping.
     """
     from datamatrix._engine.config import cfg
-    n_rows, row_nbytes, rows_of = _source(store)
+    n_rows, row_nbytes, rows_of, _ = _source(store)
     n_cells = int(np.prod(cell_shape))
     result = np.empty(n_cells)
     chunk = int(cfg.save_chunk_size)
@@ -554,8 +576,9 @@ def nanmedian(store: ArrayStore, cell_shape: tuple) -> np.ndarray:
         part = np.empty((stop - first, n_rows))
 
         def gather(start: int, end: int) -> Callable[[], None]:
+            block = rows_of(start, end)  # in this thread: a source is read in order
+
             def run() -> None:
-                block = rows_of(start, end)
                 prefault_pages(block)
                 part[:, start:end] = block.reshape(end - start, n_cells)[:, first:stop].T
                 release_pages(block)
