@@ -12,6 +12,7 @@ from __future__ import annotations
 import collections
 import concurrent.futures
 import contextvars
+import functools
 import os
 import queue
 import threading
@@ -497,15 +498,85 @@ def _squares(block: np.ndarray, mean: np.ndarray) -> np.ndarray:
     return result.reshape(block.shape[1:])
 
 
-def nanstd(store: ArrayStore, cell_shape: tuple, ddof: int = 1) -> np.ndarray:
-    """NaN-ignoring standard deviation over rows, in two streamed passes."""
-    total, count = _sum_count_rows(store, cell_shape)
+def _merge(a: tuple, b: tuple) -> tuple:
+    """Chan et al.'s merge of ``(count, mean, squares)`` of two parts, per cell.
+
+    A part with no values (count 0) has mean 0 and leaves the other unchanged.
+    """
+    count_a, mean_a, squares_a = a
+    count_b, mean_b, squares_b = b
+    count = count_a + count_b
     with np.errstate(invalid='ignore', divide='ignore'):
-        mean = total / count
-    flat_mean = mean.reshape(-1)
-    squares = np.zeros(cell_shape)
-    for block_squares in reduce_blocks(store, lambda block: _squares(block, flat_mean)):
-        squares += block_squares
+        share = np.where(count > 0, count_b / count, 0.0)
+        delta = mean_b - mean_a
+        mean = mean_a + delta * share
+        squares = squares_a + squares_b + delta * delta * count_a * share
+    return count, mean, squares
+
+
+def _moments(block: np.ndarray) -> tuple:
+    """``(count, mean, squared deviations)`` per cell of one block, NaNs ignored.
+
+    Every cache-sized tile is summed, its mean taken and its squared deviations
+    from that mean summed while it is in cache (NaNs zeroed only in tiles whose
+    sum came out NaN); the tiles are merged in a fixed order, so the block is read
+    from memory once.
+    """
+    flat = _flat(block)
+    n_rows, n_cells = flat.shape
+    result = (np.zeros(n_cells, dtype=np.int64), np.zeros(n_cells), np.zeros(n_cells))
+    scratch = _scratch(n_rows, n_cells)
+    for rows, cells in _tiles(n_rows, n_cells):
+        part = flat[rows, cells]
+        deviation = scratch[:part.size].reshape(part.shape)
+        total = part.sum(axis=0, dtype=np.float64)
+        count = np.full(total.shape, len(part), dtype=np.int64)
+        nan = None
+        if np.isnan(total).any():
+            nan = np.isnan(part)
+            np.copyto(deviation, part)
+            np.copyto(deviation, 0, where=nan)
+            total = deviation.sum(axis=0)
+            count -= nan.sum(axis=0)
+        with np.errstate(invalid='ignore', divide='ignore'):
+            mean = np.where(count > 0, total / count, 0.0)
+        np.subtract(part, mean, out=deviation)
+        if nan is not None:
+            np.copyto(deviation, 0, where=nan)
+        np.square(deviation, out=deviation)
+        tile = (count, mean, deviation.sum(axis=0))
+        if cells.start == 0 and cells.stop >= n_cells:
+            result = _merge(result, tile)
+        else:
+            merged = _merge(tuple(r[cells] for r in result), tile)
+            for target, value in zip(result, merged):
+                target[cells] = value
+    shape = block.shape[1:]
+    return tuple(r.reshape(shape) for r in result)
+
+
+def nanstd(store: ArrayStore, cell_shape: tuple, ddof: int = 1) -> np.ndarray:
+    """NaN-ignoring standard deviation over rows, in one streamed pass.
+
+    Blocks give their count, mean and squared deviations per cell
+    (:func:`_moments`), merged in block order; for cells too large for a tile
+    of several rows, two passes (the mean, then the squared deviations) instead.
+    """
+    n_cells = int(np.prod(cell_shape))
+    if _TILE // max(1, n_cells * 8) >= 8:
+        count, _, squares = functools.reduce(
+            _merge, reduce_blocks(store, _moments),
+            (np.zeros(cell_shape, dtype=np.int64), np.zeros(cell_shape),
+             np.zeros(cell_shape)))
+    else:
+        total, count = _sum_count_rows(store, cell_shape)
+        with np.errstate(invalid='ignore', divide='ignore'):
+            mean = total / count
+        flat_mean = mean.reshape(-1)
+        squares = np.zeros(cell_shape)
+        for block_squares in reduce_blocks(store,
+                                           lambda block: _squares(block, flat_mean)):
+            squares += block_squares
     _warn_empty(np.maximum(count - ddof, 0), 'Degrees of freedom <= 0 for slice.')
     with np.errstate(invalid='ignore', divide='ignore'):
         result = squares / (count - ddof)
