@@ -318,7 +318,11 @@ def reduce_blocks(data: ArrayStore | np.ndarray, partial: Callable[[np.ndarray],
                 release_pages(block)
         return run
 
-    return _in_order((task(index) for index in range(len(spans))), len(spans))
+    # per-cell partial results are about a row each: with few rows per block, more
+    # threads would mostly multiply them (and the temporaries), so use one
+    few_rows = bool(spans) and spans[0][1] - spans[0][0] < 16
+    return _in_order((task(index) for index in range(len(spans))), len(spans),
+                     1 if few_rows else None)
 
 
 def _flat(block: np.ndarray) -> np.ndarray:
@@ -498,20 +502,26 @@ def _squares(block: np.ndarray, mean: np.ndarray) -> np.ndarray:
     return result.reshape(block.shape[1:])
 
 
-def _merge(a: tuple, b: tuple) -> tuple:
-    """Chan et al.'s merge of ``(count, mean, squares)`` of two parts, per cell.
+def _merge(into: tuple, part: tuple) -> tuple:
+    """Chan et al.'s merge of ``(count, mean, squares)`` per cell, in place in ``into``.
 
     A part with no values (count 0) has mean 0 and leaves the other unchanged.
     """
-    count_a, mean_a, squares_a = a
-    count_b, mean_b, squares_b = b
-    count = count_a + count_b
-    with np.errstate(invalid='ignore', divide='ignore'):
-        share = np.where(count > 0, count_b / count, 0.0)
-        delta = mean_b - mean_a
-        mean = mean_a + delta * share
-        squares = squares_a + squares_b + delta * delta * count_a * share
-    return count, mean, squares
+    count, mean, squares = into
+    count_b, mean_b, squares_b = part
+    total = count + count_b
+    share = np.divide(count_b, total, out=np.zeros(total.shape), where=total > 0)
+    delta = mean_b - mean
+    with np.errstate(invalid='ignore'):
+        squares += squares_b
+        term = delta * delta
+        term *= count
+        term *= share
+        squares += term
+        delta *= share
+        mean += delta
+    count[...] = total
+    return into
 
 
 def _moments(block: np.ndarray) -> tuple:
@@ -538,17 +548,19 @@ def _moments(block: np.ndarray) -> tuple:
             np.copyto(deviation, 0, where=nan)
             total = deviation.sum(axis=0)
             count -= nan.sum(axis=0)
-        with np.errstate(invalid='ignore', divide='ignore'):
-            mean = np.where(count > 0, total / count, 0.0)
+        # the mean, in place (a tile's cell without values has a sum of 0: mean 0)
+        mean = np.divide(total, count, out=total, where=count > 0)
         np.subtract(part, mean, out=deviation)
         if nan is not None:
             np.copyto(deviation, 0, where=nan)
         np.square(deviation, out=deviation)
         tile = (count, mean, deviation.sum(axis=0))
-        if cells.start == 0 and cells.stop >= n_cells:
-            result = _merge(result, tile)
+        if rows.start == 0 and cells.start == 0 and cells.stop >= n_cells:
+            result = tile  # the first tile of whole rows
+        elif cells.start == 0 and cells.stop >= n_cells:
+            _merge(result, tile)
         else:
-            merged = _merge(tuple(r[cells] for r in result), tile)
+            merged = _merge(tuple(r[cells].copy() for r in result), tile)
             for target, value in zip(result, merged):
                 target[cells] = value
     shape = block.shape[1:]
