@@ -132,7 +132,14 @@ def take_rows(array: np.ndarray, positions: np.ndarray | slice) -> ArrayStore:
     """A new store with the given rows of ``array`` (a copy), block by block."""
     if isinstance(positions, slice):
         positions = np.arange(len(array))[positions]
+    from datamatrix._engine.config import cfg
     shape = (len(positions),) + array.shape[1:]
+    row_nbytes = array.itemsize * int(np.prod(array.shape[1:]))
+    # Scattered rows are faulted in with their neighbours (up to 64 KiB a fault);
+    # their pages are released once that many bytes may be mapped, not after
+    # every block (which would also drop the pages another thread is reading).
+    mapped = [0]
+    lock = threading.Lock()
 
     def fill(start: int, stop: int, out: np.ndarray) -> None:
         rows = positions[start:stop]
@@ -141,13 +148,16 @@ def take_rows(array: np.ndarray, positions: np.ndarray | slice) -> ArrayStore:
         if rows[-1] - rows[0] == len(rows) - 1 and np.all(np.diff(rows) == 1):
             out[...] = array[rows[0]:rows[-1] + 1]
             release_pages(array[rows[0]:rows[-1] + 1])
-        else:  # 'wrap' as indexing does for -n..n-1 ('raise' would buffer)
-            np.take(array, rows, axis=0, out=out, mode='wrap')
-            low, high = int(rows.min()), int(rows.max())
-            if low >= 0 and high < len(array):
-                release_pages(array[low:high + 1])
-            else:
-                release_pages(array)
+            return
+        np.take(array, rows, axis=0, out=out, mode='wrap')  # 'raise' would buffer
+        if getattr(array, '_mmap', None) is None:
+            return
+        with lock:
+            mapped[0] += len(rows) * max(row_nbytes, 1 << 16)
+            if mapped[0] < int(cfg.save_chunk_size):
+                return
+            mapped[0] = 0
+        release_pages(array)
 
     return build(shape, array.dtype, fill, parallel=True, into=True)
 
