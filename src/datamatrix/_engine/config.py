@@ -130,7 +130,7 @@ class Config:
     progress_min_bytes: int = 268435456
     """Work below this size never shows a progress bar."""
     stream_threads: int = min(8, os.cpu_count() or 1)
-    """Threads that compute blocks of a streamed reduction at once (1: no threads)."""
+    """Threads that compute blocks of a streamed operation at once (1: no threads)."""
 
     def __init__(self) -> None:
         self.tmp_dir = os.getcwd()

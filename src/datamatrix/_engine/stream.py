@@ -6,6 +6,9 @@ these functions: they read the source in contiguous blocks of rows of at most
 mapped pages when done, and write results into a store that the memory manager
 placed in RAM if it fits the budget, or in a spill file otherwise. The same code
 runs for loaded arrays, so a result never depends on where the data lives.
+Blocks are computed in a small pool of worker threads (``cfg.stream_threads``);
+reductions combine their per-block partials in block order, so results do not
+depend on the number of threads either.
 """
 from __future__ import annotations
 
@@ -22,9 +25,9 @@ from typing import Any, Callable, Iterable, Iterator
 import numpy as np
 
 from datamatrix._engine.memory import manager
-from datamatrix._engine.storage import (ArrayStore, hint_pages, map_spill, populate_pages,
-                                         prefault_pages, pwrite_all, release_pages,
-                                         row_blocks, spill_file)
+from datamatrix._engine.storage import (ArrayStore, hint_pages, map_spill, prefault_pages,
+                                         pwrite_all, release_pages, row_blocks,
+                                         spill_file)
 
 
 def new_store(shape: tuple, dtype, fill: float | None = None) -> ArrayStore:
@@ -128,18 +131,30 @@ def build(shape: tuple, dtype, fill_blocks: Callable[..., np.ndarray | float | N
     return store
 
 
+_FOLIO = 2 << 20
+"""Bytes a page fault on a mapped file may map at most (large folios, read-around),
+used to bound the memory of scattered reads from a mapping."""
+
+
 def take_rows(array: np.ndarray, positions: np.ndarray | slice) -> ArrayStore:
-    """A new store with the given rows of ``array`` (a copy), block by block."""
+    """A new store with the given rows of ``array`` (a copy), block by block.
+
+    Rows in increasing order are read block by block and the pages of each
+    block's span are released after it. Rows in any other order from a mapped
+    file are read in small blocks whose pages are released after each: a fault
+    maps a whole large folio (up to megabytes) around every scattered row.
+    """
+    from datamatrix._engine.config import cfg
     if isinstance(positions, slice):
         positions = np.arange(len(array))[positions]
-    from datamatrix._engine.config import cfg
     shape = (len(positions),) + array.shape[1:]
     row_nbytes = array.itemsize * int(np.prod(array.shape[1:]))
-    # Scattered rows are faulted in with their neighbours (up to 64 KiB a fault);
-    # their pages are released once that many bytes may be mapped, not after
-    # every block (which would also drop the pages another thread is reading).
-    mapped = [0]
-    lock = threading.Lock()
+    mapped = getattr(array, '_mmap', None) is not None
+    increasing = len(positions) < 2 or bool(np.all(positions[1:] > positions[:-1]))
+    max_bytes = None
+    if mapped and not increasing:
+        rows = max(1, 2 * int(cfg.save_chunk_size) // (_threads() * _FOLIO))
+        max_bytes = _threads() * rows * max(1, row_nbytes)
 
     def fill(start: int, stop: int, out: np.ndarray) -> None:
         rows = positions[start:stop]
@@ -147,19 +162,28 @@ def take_rows(array: np.ndarray, positions: np.ndarray | slice) -> ArrayStore:
             return
         if rows[-1] - rows[0] == len(rows) - 1 and np.all(np.diff(rows) == 1):
             out[...] = array[rows[0]:rows[-1] + 1]
+        else:  # 'wrap' as indexing does for -n..n-1 ('raise' would buffer)
+            np.take(array, rows, axis=0, out=out, mode='wrap')
+        if not mapped:
+            return
+        if increasing and rows[0] >= 0:
             release_pages(array[rows[0]:rows[-1] + 1])
-            return
-        np.take(array, rows, axis=0, out=out, mode='wrap')  # 'raise' would buffer
-        if getattr(array, '_mmap', None) is None:
-            return
-        with lock:
-            mapped[0] += len(rows) * max(row_nbytes, 1 << 16)
-            if mapped[0] < int(cfg.save_chunk_size):
-                return
-            mapped[0] = 0
-        release_pages(array)
+        else:
+            release_pages(array)
 
-    return build(shape, array.dtype, fill, parallel=True, into=True)
+    return build(shape, array.dtype, fill, max_bytes, parallel=True, into=True)
+
+
+def _resident_bytes() -> int | None:
+    """This process's resident memory (Linux ``/proc/self/statm``), else None."""
+    try:
+        with open('/proc/self/statm', 'rb') as fh:
+            return int(fh.read().split()[1]) * _PAGE_SIZE
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+_PAGE_SIZE = os.sysconf('SC_PAGE_SIZE') if hasattr(os, 'sysconf') else 4096
 
 
 def map_blocks(array: np.ndarray, fnc: Callable[..., np.ndarray | None],
@@ -195,7 +219,7 @@ def map_blocks(array: np.ndarray, fnc: Callable[..., np.ndarray | None],
 # -- reductions over rows ------------------------------------------------------------
 #
 # A reduction cuts the rows into the blocks of ``row_blocks`` (``cfg.save_chunk_size``
-# bytes), computes a partial result per block -- in up to ``cfg.stream_threads``
+# bytes, and at most ``_REDUCE_BLOCK``), computes a partial result per block -- in up to ``cfg.stream_threads``
 # worker threads, each prefaulting its block's pages in one call -- and combines the
 # partials in block order. The blocks and the order of every floating-point sum are
 # therefore the same wherever the rows live and however many threads ran, so the
@@ -203,7 +227,7 @@ def map_blocks(array: np.ndarray, fnc: Callable[..., np.ndarray | None],
 # flight; NaN handling works on pieces of a quarter block at most.
 
 _TILE = 1 << 21
-"""Bytes of the cache-sized temporaries of the second pass of ``nanstd``."""
+"""Bytes of the cache-sized tiles of a block (NaN recounts, ``nanstd``)."""
 _worker = threading.local()
 _pool_state: dict = {}
 
@@ -637,7 +661,8 @@ def _median_rows(part: np.ndarray) -> np.ndarray:
         result /= 2
     bad = np.flatnonzero(np.isnan(part[:, -1]))
     if len(bad):
-        values = np.sort(part[bad], axis=1)
+        values = part[bad]  # a copy, sorted in place
+        values.sort(axis=1)
         valid = n - np.isnan(values).sum(axis=1)
         rows = np.arange(len(bad))
         first = values[rows, np.maximum(valid - 1, 0) // 2]
@@ -652,7 +677,7 @@ def nanmedian(store: ArrayStore, cell_shape: tuple) -> np.ndarray:
 
     Each pass reads the rows in blocks (prefaulted and released like every
     stream) and copies a group of cell positions, transposed, into a buffer of at
-    most ``1.5 x cfg.save_chunk_size`` bytes; the medians of the group's cells are
+    most ``cfg.save_chunk_size`` bytes; the medians of the group's cells are
     then computed in up to ``cfg.stream_threads`` threads. A cell's median
     depends only on its own values, so the result is the same for any grouping.
     """
@@ -661,7 +686,7 @@ def nanmedian(store: ArrayStore, cell_shape: tuple) -> np.ndarray:
     n_cells = int(np.prod(cell_shape))
     result = np.empty(n_cells)
     chunk = int(cfg.save_chunk_size)
-    step = max(1, 3 * chunk // 2 // max(1, n_rows * 8))
+    step = max(1, chunk // max(1, n_rows * 8))
     threads = _threads()
     spans = list(row_blocks(n_rows, row_nbytes, max(1, chunk // 4)))
     for first in range(0, n_cells, step):
