@@ -159,6 +159,21 @@ def _number_setting(low: float = 0.0, high: float = math.inf) -> Callable[[Any],
     return parse
 
 
+def _count_setting(low: int = 1, high: int = 1024) -> Callable[[Any], int]:
+    """A parser of whole numbers in ``[low, high]`` (strings such as ``'2'`` too)."""
+    def parse(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise TypeError(f'expected a whole number, not {type(value).__name__}')
+        try:
+            number = float(value)
+        except ValueError:
+            raise ValueError(f'expected a whole number, not {value!r}') from None
+        if number != int(number) or not low <= number <= high:
+            raise ValueError(f'expected a whole number from {low} to {high}, not {value!r}')
+        return int(number)
+    return parse
+
+
 _TRUE = {'true', 'yes', 'on', '1', 'always'}
 _FALSE = {'false', 'no', 'off', '0', 'never'}
 
@@ -222,6 +237,9 @@ for _setting in [
             "Progress bars: True, False or 'auto' (a terminal or a Jupyter kernel)."),
     Setting('progress_min_bytes', 268435456, _size_setting(0),
             'Work below this size never shows a progress bar.'),
+    Setting('stream_threads', min(8, os.cpu_count() or 1), _count_setting(1),
+            'Threads that compute blocks of a streamed operation at once (1: no threads). '
+            'Results are identical for any number.'),
 ]:
     add_setting(_setting)
 del _setting

@@ -140,7 +140,10 @@ class MemoryManager:
         except KeyError:
             self.add(store)
         if not store.loaded:
-            self.admit(store, keep_data=keep_data)
+            # repeated use of a column that was refused: one look, no locks
+            if self._refused.get(key) != (self.generation, cfg.memory_limit,
+                                          cfg.always_load_max_size):
+                self.admit(store, keep_data=keep_data)
 
     # -- system memory -------------------------------------------------------------
     def _system_memory(self) -> tuple[int, int] | None:

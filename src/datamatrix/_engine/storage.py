@@ -46,11 +46,26 @@ def row_blocks(n_rows: int, row_nbytes: int,
     >>> list(row_blocks(5, 10, max_bytes=20))
     [(0, 2), (2, 4), (4, 5)]
     """
+    spans = block_spans(n_rows, row_nbytes, max_bytes)
+    yield from tracked(spans, n_rows * row_nbytes)  # a bar if large
+
+
+def block_spans(n_rows: int, row_nbytes: int,
+                max_bytes: int | None = None) -> list[tuple[int, int]]:
+    """The blocks of :func:`row_blocks` as a list, without a progress bar.
+
+    For streams that run their blocks out of order (in threads) and report
+    progress as results come in.
+
+    Examples
+    --------
+    >>> block_spans(5, 10, max_bytes=20)
+    [(0, 2), (2, 4), (4, 5)]
+    """
     if max_bytes is None:
         max_bytes = cfg.save_chunk_size
     step = max(1, int(max_bytes) // max(1, row_nbytes))
-    for start in tracked(range(0, n_rows, step), n_rows * row_nbytes):  # a bar if large
-        yield start, min(n_rows, start + step)
+    return [(start, min(n_rows, start + step)) for start in range(0, n_rows, step)]
 
 
 def release_pages(array: np.ndarray) -> None:
@@ -80,23 +95,86 @@ def populate_pages(array: np.ndarray) -> None:
         _advise(array, _MADV_POPULATE_WRITE)
 
 
-def _advise(array: np.ndarray, advice: int | None) -> None:
-    """``madvise`` the pages of a shared mapping that hold ``array`` (a view)."""
+_MADV_POPULATE_READ = getattr(mmap, 'MADV_POPULATE_READ',
+                              22 if sys.platform == 'linux' else None)
+_MADV_WILLNEED = getattr(mmap, 'MADV_WILLNEED', None)
+_populate_read_works = [True]
+"""False once the kernel refused ``MADV_POPULATE_READ`` (Linux < 5.14)."""
+
+
+def prefault_pages(array: np.ndarray) -> None:
+    """Bring the pages of a mapped block into the mapping in one call.
+
+    One ``MADV_POPULATE_READ`` (Linux 5.14+) reads and maps every page of the
+    block, instead of one page fault per 4 KiB while numpy reads it; where the
+    kernel refuses it, ``MADV_WILLNEED`` starts the read-ahead instead. The call
+    does not hold the GIL, so another thread computes meanwhile. Arrays that are
+    not file mappings are ignored.
+    """
+    if _populate_read_works[0] and _MADV_POPULATE_READ is not None:
+        # read-ahead of the whole block first: large reads instead of one per fault
+        _advise(array, _MADV_WILLNEED, private_ok=True)
+        if _advise(array, _MADV_POPULATE_READ, private_ok=True) != errno.EINVAL:
+            return
+        _populate_read_works[0] = False
+    _advise(array, _MADV_WILLNEED, private_ok=True)
+
+
+def hint_pages(array: np.ndarray) -> None:
+    """Ask the kernel to start reading a mapped block that is needed soon."""
+    _advise(array, _MADV_WILLNEED, private_ok=True)
+
+
+def _libc_madvise():
+    """libc's ``madvise`` through ctypes, which releases the GIL (None if unavailable)."""
+    if not _POSIX:  # pragma: no cover
+        return None
+    try:
+        import ctypes
+        function = ctypes.CDLL(None, use_errno=True).madvise
+    except (OSError, AttributeError, ImportError):  # pragma: no cover
+        return None
+    function.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    function.restype = ctypes.c_int
+    return function
+
+
+_madvise = _libc_madvise()
+
+
+def _advise(array: np.ndarray, advice: int | None, private_ok: bool = False) -> int:
+    """``madvise`` the pages of a shared mapping that hold ``array`` (a view).
+
+    Returns 0, or the ``errno`` of a refused advice (advice is never an error).
+    """
     mapping = getattr(array, '_mmap', None)
     if mapping is None or array.size == 0 or advice is None:
-        return
-    if getattr(array, 'mode', 'r+') == 'c':
-        return  # private pages would be lost
-    map_start = np.frombuffer(mapping, np.uint8, count=1).__array_interface__['data'][0]
-    offset = array.__array_interface__['data'][0] - map_start
+        return 0
+    if getattr(array, 'mode', 'r+') == 'c' and not private_ok:
+        return 0  # private pages would be lost
+    try:
+        # (``.ctypes.data``: many ``__array_interface__`` reads make numpy allocate)
+        map_start = np.frombuffer(mapping, np.uint8, count=1).ctypes.data
+    except ValueError:  # pragma: no cover - a closed mapping
+        return 0
+    offset = array.ctypes.data - map_start
     stop = offset + array.nbytes if array.flags.contiguous else len(mapping)
     first = max(0, (offset // _PAGE) * _PAGE)
     stop = min(len(mapping), stop)
-    if stop > first:
-        try:
-            mapping.madvise(advice, first, stop - first)
-        except (OSError, ValueError):  # pragma: no cover - advice only
-            pass
+    if stop <= first:
+        return 0
+    if _madvise is not None:
+        if _madvise(map_start + first, stop - first, advice) == 0:
+            return 0
+        import ctypes
+        return ctypes.get_errno()
+    try:  # pragma: no cover - without ctypes
+        mapping.madvise(advice, first, stop - first)
+    except OSError as exc:  # pragma: no cover - advice only
+        return exc.errno or 0
+    except ValueError:  # pragma: no cover
+        pass
+    return 0
 
 
 def _spill_file(nbytes: int) -> int:
@@ -158,6 +236,25 @@ def _write_all(fd: int, array: np.ndarray) -> None:
             view = view[written:]
             offset += written
         release_pages(array[start:stop])
+
+
+def pwrite_all(fd: int, array: np.ndarray, offset: int) -> None:
+    """Write the bytes of a contiguous array to ``fd`` at ``offset``."""
+    view = memoryview(array).cast('B') if array.nbytes else b''
+    while view:
+        written = os.pwrite(fd, view, offset)
+        view = view[written:]
+        offset += written
+
+
+def spill_file(nbytes: int) -> int:
+    """A new, hidden, fully allocated spill file of ``nbytes``: its descriptor."""
+    return _spill_file(nbytes)
+
+
+def map_spill(fd: int, shape: tuple, dtype) -> np.ndarray:
+    """Map a spill file written through ``fd`` (the descriptor is taken over)."""
+    return _map(fd, shape, np.dtype(dtype))
 
 
 class ArrayStore:
@@ -229,7 +326,11 @@ class ArrayStore:
         source = self.array
         target = np.empty(source.shape, source.dtype)
         if copy:
-            for start, stop in row_blocks(len(source), self.row_nbytes):
+            spans = block_spans(len(source), self.row_nbytes)
+            for index, (start, stop) in enumerate(tracked(spans, source.nbytes)):
+                prefault_pages(source[start:stop])  # one call, not a fault per page
+                if index + 1 < len(spans):
+                    hint_pages(source[spans[index + 1][0]:spans[index + 1][1]])
                 target[start:stop] = source[start:stop]
                 release_pages(source[start:stop])
         self.array = target
@@ -328,4 +429,4 @@ def sweep_stale_spill_files(directory: str) -> int:
 if not _POSIX:  # pragma: no cover - Windows keeps visible spill files
     sweep_stale_spill_files(cfg.tmp_dir)
 
-__all__ = ['ArrayStore', 'row_blocks', 'release_pages']
+__all__ = ['ArrayStore', 'row_blocks', 'block_spans', 'release_pages', 'prefault_pages']

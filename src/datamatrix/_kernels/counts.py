@@ -1,6 +1,7 @@
 """Per-row reductions and NaN/INF counts of blocks."""
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -41,6 +42,8 @@ def reduce_block(block: ArrayLike,
     array([1.5, 3. ])
     """
     block = _as_block(block)
+    if operation is np.nanmedian and block.ndim > 1 and block.size:
+        return _nanmedian_rows(block)
     try:
         result = operation(block, axis=tuple(range(1, block.ndim)))
     except TypeError:
@@ -53,6 +56,18 @@ def reduce_block(block: ArrayLike,
         raise ValueError(f'operation must give one number per row ({len(block)}), '
                          f'not shape {result.shape}')
     return result
+
+
+def _nanmedian_rows(block: np.ndarray) -> FloatArray:
+    """``np.nanmedian`` of every row's cell, with the same values and warning.
+
+    One partition per row (numpy's own takes a slow path for short rows).
+    """
+    from datamatrix._engine.stream import _median_rows
+    values = np.array(block.reshape(len(block), -1), dtype=np.float64)  # overwritten
+    if np.isnan(values).all(axis=1).any():
+        warnings.warn('All-NaN slice encountered', RuntimeWarning, stacklevel=3)
+    return _median_rows(values)
 
 
 def _count_per_row(mask: NDArray[np.bool_]) -> NDArray[np.int64]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import numbers
+import operator
 from typing import Any, Callable
 
 import numpy as np
@@ -466,7 +467,10 @@ class _MultiDimensionalColumn(BaseColumn):
 
     def __getitem__(self, key: Any) -> Any:
         if type(key) is int:  # the hot path: one cell, a view
-            return self._use()[key]
+            array = self._use()
+            if type(array) is not np.ndarray:  # a memmap's rows are slow memmaps
+                array = array.view(np.ndarray)
+            return array[key]
         if is_int(key):
             return self._use()[int(key)]
         if key is Ellipsis:  # ellipsis averaging is a use
@@ -575,11 +579,10 @@ class _MultiDimensionalColumn(BaseColumn):
                 if averaged:
                     result = np.nanmean(result, axis=tuple(a - 1 for a in averaged))
             else:
-                # the selected cell shape: nanmean itself removes the averaged axes
-                selected_shape = select(array[:0]).shape[1:]
-                result = _stream.nanmean(
-                    (select(block) for _, _, block in _stream.blocks_of(array)),
-                    selected_shape, averaged)
+                kept_shape = select(array[:0]).shape[1:]
+                kept_shape = tuple(s for axis, s in enumerate(kept_shape, start=1)
+                                   if axis not in averaged)
+                result = _stream.nanmean_rows(array, kept_shape, averaged, select)
             result = np.squeeze(result, axis=drop) if drop else result
             if result.ndim == 0:
                 return float(result)
@@ -593,14 +596,26 @@ class _MultiDimensionalColumn(BaseColumn):
                            if axis not in averaged)
         dtype = array.dtype
 
-        def fill(start: int, stop: int) -> np.ndarray:
+        def fill(start: int, stop: int, out: np.ndarray) -> None:
             rows_block = positions[start:stop]
+            if not len(rows_block):
+                return
             block = select(_rows(array, rows_block))
             if averaged:
-                block = np.nanmean(block, axis=averaged)
-            return block
+                _stream.nanmean_cells(block, averaged, out=out)
+            else:
+                out[...] = block
+            _stream.release_pages(array[rows_block.min():rows_block.max() + 1])
 
-        store = _stream.build((len(positions),) + cell_shape, dtype, fill)
+        # blocks hold at most cfg.save_chunk_size bytes of input too (averaging shrinks)
+        from datamatrix._engine.config import cfg
+        in_row = array.itemsize * int(np.prod(array.shape[1:]))
+        out_row = np.dtype(dtype).itemsize * int(np.prod(cell_shape))
+        max_bytes = int(cfg.save_chunk_size)
+        if in_row > out_row:
+            max_bytes = max(1, max_bytes * max(out_row, 1) // in_row)
+        store = _stream.build((len(positions),) + cell_shape, dtype, fill, max_bytes,
+                              parallel=True, into=True)
         return self._row_result(store, axes)
 
     def _row_result(self, store, axes: list) -> BaseColumn:
@@ -800,13 +815,20 @@ class _MultiDimensionalColumn(BaseColumn):
         with np.errstate(all='ignore'):
             dtype = np.result_type(fnc(sample, probe) if reflected else fnc(probe, sample))
 
-        def compute(block: np.ndarray, start: int, stop: int) -> np.ndarray:
+        ufunc = _UFUNCS.get(fnc) if dtype in (np.float32, np.float64) else None
+
+        def compute(block: np.ndarray, start: int, stop: int, out: np.ndarray) -> None:
             value = operand(start, stop)
-            return fnc(value, block) if reflected else fnc(block, value)
+            _stream.prefault_pages(value)
+            if ufunc is not None:  # straight into the result's block
+                ufunc(value, block, out=out) if reflected else ufunc(block, value, out=out)
+            else:
+                out[...] = fnc(value, block) if reflected else fnc(block, value)
+            _stream.release_pages(value)
 
         if dtype not in (np.float32, np.float64):
             dtype = np.float64
-        store = _stream.map_blocks(array, compute, self._cell_shape, dtype)
+        store = _stream.map_blocks(array, compute, self._cell_shape, dtype, into=True)
         return self._bind(self._with_store(store), self._rowid)
 
     def _map(self, fnc: Callable) -> BaseColumn:
@@ -1002,6 +1024,11 @@ class _SeriesColumn(_MultiDimensionalColumn):
                  **kwargs: Any) -> None:
         super().__init__(datamatrix, shape=(depth,) if depth is not None else shape,
                          **kwargs)
+
+
+_UFUNCS = {operator.add: np.add, operator.sub: np.subtract, operator.mul: np.multiply,
+           operator.truediv: np.true_divide}
+"""Operators whose ufunc gives the same values and can write into the result."""
 
 
 def _rows(array: np.ndarray, positions: np.ndarray) -> np.ndarray:
