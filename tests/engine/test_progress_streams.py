@@ -1,6 +1,7 @@
 """Progress bars of streamed operations (issue 15, part 4).
 
-Every stream goes through one block loop (``storage.row_blocks``); these tests
+Every stream goes through one block loop (``storage.row_blocks``, or the threaded
+``stream._in_order``, which reports blocks as their results come in); these tests
 record the bars it opens (description, total, updates) by replacing the function
 that makes a visible bar, and check that tqdm is reached through ``tqdm.auto``.
 """
@@ -253,3 +254,27 @@ def test_pickle_files_show_bars(bars, tmp_path):
     read = bars[-1]
     assert sum(read.updates) == read.total == os.path.getsize(tmp_path / 'x.pkl')
     np.testing.assert_array_equal(back.s, dm.s)
+
+
+@pytest.mark.parametrize('threads', [1, 2])
+@pytest.mark.parametrize('operation', [lambda dm: dm.s.sum, lambda dm: dm.s * 2])
+def test_a_bar_advances_as_blocks_are_done(bars, monkeypatch, threads, operation):
+    """Threaded streams report a block when its result is in, never ahead of the work."""
+    from datamatrix._engine import stream
+    done = []
+    for name in ('prefault_pages', 'pwrite_all'):
+        real = getattr(stream, name)
+
+        def counted(*args, _real=real, **kwargs):
+            done.append(1)
+            return _real(*args, **kwargs)
+        monkeypatch.setattr(stream, name, counted)
+    monkeypatch.setattr(cfg, 'stream_threads', threads)
+    dm = series_dm()
+    bars.clear()
+    seen = []
+    monkeypatch.setattr(RecordingBar, 'update', lambda self, nbytes: (
+        self.updates.append(nbytes), seen.append(len(done))))
+    operation(dm)
+    assert len(seen) > 2
+    assert all(count >= index + 1 for index, count in enumerate(seen))
