@@ -452,7 +452,35 @@ _PLAIN_OPERANDS = frozenset({int, float, str})
 (numpy calls the same rich comparison for every cell)."""
 
 
-class MixedColumn(BaseColumn):
+class ListColumn(BaseColumn):
+    """A column whose cells are Python objects in a list (``self._seq``).
+
+    The storage that MixedColumn and NiftiColumn share: new cells hold
+    ``default_value``; a take copies the chosen items.
+    """
+
+    default_value: Any = None
+
+    def _init_data(self, n: int) -> None:
+        self._seq = [self.default_value] * n
+
+    def _take(self, positions):
+        new = object.__new__(type(self))
+        new.metadata = None
+        if isinstance(positions, slice):
+            new._seq = self._seq[positions]
+        else:
+            new._seq = list(map(self._seq.__getitem__, np.asarray(positions).tolist()))
+        return new
+
+    def _resize(self, n: int) -> None:
+        if n <= len(self._seq):
+            del self._seq[n:]
+        else:
+            self._seq.extend([self.default_value] * (n - len(self._seq)))
+
+
+class MixedColumn(ListColumn):
     """A column of ``int``, ``float``, ``str`` and ``None`` values (default ``''``).
 
     Examples
@@ -475,30 +503,17 @@ class MixedColumn(BaseColumn):
 
     default_value = ''
 
-    def _init_data(self, n: int) -> None:
-        self._seq = [self.default_value] * n
-
     def _take(self, positions):
+        if isinstance(positions, slice) or len(positions) * 8 <= len(self._seq):
+            return super()._take(positions)
+        # many rows: numpy's take from an object array is faster
         new = object.__new__(type(self))
         new.metadata = None
-        if isinstance(positions, slice):
-            new._seq = self._seq[positions]
-        else:
-            positions = np.asarray(positions)
-            if len(positions) * 8 > len(self._seq):  # many rows: numpy's take is faster
-                cells = self.__dict__.get('_object_cells')
-                if cells is None or len(cells) != len(self._seq):
-                    cells = np.fromiter(self._seq, dtype=object, count=len(self._seq))
-                new._seq = cells[positions].tolist()
-            else:
-                new._seq = list(map(self._seq.__getitem__, positions.tolist()))
+        cells = self.__dict__.get('_object_cells')
+        if cells is None or len(cells) != len(self._seq):
+            cells = np.fromiter(self._seq, dtype=object, count=len(self._seq))
+        new._seq = cells[np.asarray(positions)].tolist()
         return new
-
-    def _resize(self, n: int) -> None:
-        if n <= len(self._seq):
-            del self._seq[n:]
-        else:
-            self._seq.extend([self.default_value] * (n - len(self._seq)))
 
     def _convert(self, value: Any) -> Any:
         return convert_mixed(value)

@@ -184,14 +184,8 @@ def stack_tables(inputs: list[RowSet]) -> RowSet:
     Returns
     -------
     DataMatrix
-        A new DataMatrix (fresh family, ids ``0..N-1``) with the union of the
-        column names in order of first appearance. Each column takes type,
-        shape spec, ``defaultnan`` and metadata from the first input that has
-        it; rows of inputs without the column hold the default value. 2-D
-        columns of different depths get the largest depth (its index names
-        come from the first input of that depth); a float32 column stays
-        float32 unless another input holds float64 values.
-        ``sorted`` is taken from the first input, ``metadata`` is None.
+        As :func:`datamatrix.operations.stack` describes (which columns, their
+        types and defaults, ``sorted``, ``metadata``).
 
     Raises
     ------

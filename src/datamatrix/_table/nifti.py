@@ -39,7 +39,7 @@ import numpy as np
 
 from datamatrix._optional import optional_import
 from datamatrix._table import keys as _keys
-from datamatrix._table.columns import BaseColumn
+from datamatrix._table.columns import ListColumn
 from datamatrix.errors import InvalidValueError
 
 
@@ -53,7 +53,7 @@ def _is_image(value: Any) -> bool:
         hasattr(value, 'header')
 
 
-class NiftiColumn(BaseColumn):
+class NiftiColumn(ListColumn):
     """A column whose cells are NIfTI images, file paths to them, or ``None``.
 
     Create it like any column type: ``dm.img = NiftiColumn``, then assign images
@@ -90,25 +90,6 @@ class NiftiColumn(BaseColumn):
                  **kwargs: Any) -> None:
         _nibabel()
         super().__init__(datamatrix, metadata=metadata, rowid=rowid, **kwargs)
-
-    # -- storage: a list of images, path strings and None ---------------------------------
-    def _init_data(self, n: int) -> None:
-        self._seq = [None] * n
-
-    def _take(self, positions):
-        new = object.__new__(type(self))
-        new.metadata = None
-        if isinstance(positions, slice):
-            new._seq = self._seq[positions]
-        else:
-            new._seq = [self._seq[i] for i in positions]
-        return new
-
-    def _resize(self, n: int) -> None:
-        if n <= len(self._seq):
-            del self._seq[n:]
-        else:
-            self._seq.extend([None] * (n - len(self._seq)))
 
     def _convert(self, value: Any) -> Any:
         if value is None or _is_image(value):

@@ -1,11 +1,10 @@
-"""Plots of series columns: mean traces with an error band, and heatmaps.
+"""Plots: mean traces of series columns with an error band, heatmaps, and the 1.0 helpers.
 
-matplotlib is an optional dependency, imported on first use. Every function
-reads its column by streaming over row blocks (:func:`datamatrix._engine.stream.blocks_of`),
-so an offloaded column larger than ``cfg.memory_limit`` is drawn without ever
-being loaded as a whole: :func:`trace` and :func:`traces` make one pass that
-accumulates, per sample, the count, mean and sum of squared deviations of the
-non-NaN values; :func:`heatmap` reads only the rows it shows.
+:func:`trace`, :func:`traces` and :func:`heatmap` draw series columns by streaming
+over row blocks, so an offloaded column is never loaded as a whole; :func:`new`,
+:func:`save`, :func:`threshold` and :func:`regplot` are the helpers that scripts
+written for datamatrix 1.0 use. matplotlib is imported on first use
+(``pip install "datamatrix[plot]"``).
 
 Examples
 --------
