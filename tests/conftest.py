@@ -1,9 +1,19 @@
 """Shared fixtures: run multidimensional tests for a loaded and an offloaded column."""
+import atexit
 import os
+import shutil
+import tempfile
 
 import pytest
+from hypothesis import configuration as _hypothesis_configuration
 
 from datamatrix._engine.config import cfg
+
+# hypothesis keeps its example database and caches in a folder of its own for this
+# run, removed at exit, so that the tests leave nothing behind in the checkout
+_HYPOTHESIS_HOME = tempfile.mkdtemp(prefix='datamatrix-hypothesis-')
+_hypothesis_configuration.set_hypothesis_home_dir(_HYPOTHESIS_HOME)
+atexit.register(shutil.rmtree, _HYPOTHESIS_HOME, True)
 
 _SETTINGS = ('memory_limit', 'always_load_max_size', 'never_load_min_size',
              'save_chunk_size', 'tmp_dir')
