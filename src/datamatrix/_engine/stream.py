@@ -187,6 +187,21 @@ def _resident_bytes() -> int | None:
 _PAGE_SIZE = os.sysconf('SC_PAGE_SIZE') if hasattr(os, 'sysconf') else 4096
 
 
+def output_block_bytes(array: np.ndarray, cell_shape: tuple, dtype) -> int:
+    """Output bytes per block of :func:`build` for rows computed from ``array``'s.
+
+    ``cfg.save_chunk_size``, scaled down where an input row is larger than an
+    output row (averaging, downsampling), so that input blocks stay that small too.
+    """
+    from datamatrix._engine.config import cfg
+    in_row = array.itemsize * int(np.prod(array.shape[1:]))
+    out_row = np.dtype(dtype).itemsize * int(np.prod(cell_shape))
+    max_bytes = int(cfg.save_chunk_size)
+    if in_row > out_row:  # row_blocks counts output bytes
+        max_bytes = max(1, max_bytes * max(out_row, 1) // in_row)
+    return max_bytes
+
+
 def map_blocks(array: np.ndarray, fnc: Callable[..., np.ndarray | None],
                cell_shape: tuple, dtype, into: bool = False) -> ArrayStore:
     """A new store whose row blocks are ``fnc(block, start, stop)`` of ``array``'s.
@@ -197,13 +212,8 @@ def map_blocks(array: np.ndarray, fnc: Callable[..., np.ndarray | None],
     Blocks are computed in up to ``cfg.stream_threads`` threads (see :func:`build`):
     ``fnc`` must be row-wise and thread-safe.
     """
-    from datamatrix._engine.config import cfg
     shape = (len(array),) + tuple(cell_shape)
-    in_row = array.itemsize * int(np.prod(array.shape[1:]))
-    out_row = np.dtype(dtype).itemsize * int(np.prod(cell_shape))
-    max_bytes = int(cfg.save_chunk_size)
-    if in_row > out_row:  # limit the input block; row_blocks counts output bytes
-        max_bytes = max_bytes * max(out_row, 1) // in_row
+    max_bytes = output_block_bytes(array, cell_shape, dtype)
 
     def fill(start: int, stop: int, out: np.ndarray) -> None:
         block = array[start:stop]
@@ -698,8 +708,8 @@ def nanmedian(store: ArrayStore, cell_shape: tuple) -> np.ndarray:
     chunk = int(cfg.save_chunk_size)
     step = max(1, chunk // max(1, n_rows * 8))
     threads = _threads()
+    spans = block_spans(n_rows, row_nbytes, max(1, chunk // 4))
     for first in tracked(range(0, n_cells, step), n_rows * row_nbytes):  # a bar if large
-        spans = block_spans(n_rows, row_nbytes, max(1, chunk // 4))
         stop = min(n_cells, first + step)
         part = np.empty((stop - first, n_rows))
 
@@ -720,7 +730,7 @@ def nanmedian(store: ArrayStore, cell_shape: tuple) -> np.ndarray:
                                    _in_order((lambda p=p: _median_rows(p)
                                               for p in pieces), len(pieces))):
             result[offset:offset + len(medians)] = medians
-        del part
+        del part, pieces  # free this group before the next is allocated
     if n_rows == 0 or np.isnan(result).any():
         warnings.warn('All-NaN slice encountered', RuntimeWarning, stacklevel=3)
     return result.reshape(cell_shape)

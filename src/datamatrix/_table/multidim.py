@@ -607,14 +607,8 @@ class _MultiDimensionalColumn(BaseColumn):
                 out[...] = block
             _stream.release_pages(array[rows_block.min():rows_block.max() + 1])
 
-        # blocks hold at most cfg.save_chunk_size bytes of input too (averaging shrinks)
-        from datamatrix._engine.config import cfg
-        in_row = array.itemsize * int(np.prod(array.shape[1:]))
-        out_row = np.dtype(dtype).itemsize * int(np.prod(cell_shape))
-        max_bytes = int(cfg.save_chunk_size)
-        if in_row > out_row:
-            max_bytes = max(1, max_bytes * max(out_row, 1) // in_row)
-        store = _stream.build((len(positions),) + cell_shape, dtype, fill, max_bytes,
+        store = _stream.build((len(positions),) + cell_shape, dtype, fill,
+                              _stream.output_block_bytes(array, cell_shape, dtype),
                               parallel=True, into=True)
         return self._row_result(store, axes)
 
