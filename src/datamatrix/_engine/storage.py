@@ -227,14 +227,8 @@ def _write_all(fd: int, array: np.ndarray) -> None:
     if array.nbytes == 0:  # e.g. cells of shape (0,): nothing to write
         return
     row_nbytes = array[0].nbytes if len(array) and array.ndim > 1 else array.itemsize
-    offset = 0
     for start, stop in row_blocks(len(array), row_nbytes):
-        block = np.ascontiguousarray(array[start:stop])
-        view = memoryview(block).cast('B')
-        while view:
-            written = os.pwrite(fd, view, offset)
-            view = view[written:]
-            offset += written
+        pwrite_all(fd, np.ascontiguousarray(array[start:stop]), start * row_nbytes)
         release_pages(array[start:stop])
 
 
