@@ -22,15 +22,24 @@ Usage::
 * on an offloaded column, with ``cfg.memory_limit`` at a quarter of the column
   (so every result is created offloaded too).
 
-Printed: the median wall time of ``--repeat`` runs (after a warm-up run), MB/s of
-input, the fractions loaded/numpy and offloaded/loaded (throughput ratios; issue
-13 targets >= 0.8 for both), and the peak extra RSS of the offloaded run as a
-multiple of ``cfg.save_chunk_size``. ``blinkreconstruct`` runs on the first
+* on the same offloaded column *cold*: before every run the page-cache pages of
+  our spill files are dropped (``posix_fadvise(POSIX_FADV_DONTNEED)``, found
+  through ``/proc/self/fd``), against the disk's limit: a sequential ``readinto``
+  of a file of the same bytes after dropping its pages the same way.
+
+Printed: GB/s of input (bytes of the column / median of ``--repeat`` runs, after
+a warm-up run) for numpy, loaded, offloaded warm and offloaded cold; the
+fractions loaded/numpy and offloaded/loaded (issue 13 targets >= 0.8 for both)
+and cold/disk; the peak extra RSS of the offloaded run as a multiple of
+``cfg.save_chunk_size``; and whether the values equal numpy's. A compute-bound
+function cannot go faster cold than warm: its cold/disk fraction is at most
+offloaded GB/s over disk GB/s. ``blinkreconstruct`` runs on the first
 ``--blink-rows`` traces only (it is slow per trace).
 """
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import warnings
 
@@ -38,7 +47,8 @@ import numpy as np
 
 from datamatrix import DataMatrix, SeriesColumn, cfg, series as srs
 
-from _bench import measure, parse_size
+from _bench import (drop_file_pages, drop_open_file_pages, gbps, measure, median_time,
+                    parse_size, readinto_file, write_file)
 
 BL_START, WINLEN, BY, FREQ, BAND = -100, 11, 10, 0.1, (0.05, 0.2)
 
@@ -108,14 +118,22 @@ def main() -> None:
     print(f'series column: {rows} rows x {depth} samples = {full.nbytes / 1e6:.0f} MB '
           f'(blinkreconstruct: {min(rows, args.blink_rows)} rows), save_chunk_size '
           f'{chunk / 2 ** 20:.0f} MiB, median of {args.repeat}')
-    print(f'{"function":<18}{"numpy s":>9}{"loaded s":>9}{"offl. s":>9}{"MB/s":>7}'
-          f'{"ld/np":>7}{"off/ld":>7}{"RSS x chunk":>12}  check')
+    print(f'{"function":<18}{"numpy":>7}{"loaded":>7}{"offl.":>7}{"cold":>7}{"disk":>7}'
+          f'{"ld/np":>7}{"off/ld":>7}{"cold/disk":>10}{"RSS x chunk":>12}  check   (GB/s)')
     with tempfile.TemporaryDirectory(dir=cfg.tmp_dir) as tmp_dir, \
             warnings.catch_warnings():
         warnings.simplefilter('ignore')  # NaN and mode warnings, the same for all
         cfg.tmp_dir = tmp_dir
+        spill_dir = os.path.join(tmp_dir, 'spill')
+        os.mkdir(spill_dir)
         for name, (ours, limit) in FUNCTIONS.items():
             array = full[:args.blink_rows] if name == 'blinkreconstruct' else full
+            disk_file = os.path.join(tmp_dir, 'disk.bin')
+            write_file(disk_file, array, chunk)
+            t_disk = median_time(lambda: readinto_file(disk_file, chunk), args.repeat,
+                                 setup=lambda: drop_file_pages(disk_file))
+            os.unlink(disk_file)
+            cfg.tmp_dir = spill_dir
             cfg.memory_limit = default_limit
             dm = DataMatrix(length=len(array))
             dm.s = SeriesColumn(depth=depth)
@@ -130,11 +148,15 @@ def main() -> None:
             cfg.always_load_max_size = 0  # small columns too
             dm.s.loaded = False
             t_off, extra = warm_measure(lambda: ours(dm.s), args.repeat)
+            t_cold = median_time(lambda: ours(dm.s), args.repeat,
+                                 setup=lambda: drop_open_file_pages(spill_dir))
             assert not dm.s.loaded
-            print(f'{name:<18}{t_np:9.3f}{t_loaded:9.3f}{t_off:9.3f}'
-                  f'{array.nbytes / 1e6 / t_loaded:7.0f}{t_np / t_loaded:7.2f}'
-                  f'{t_loaded / t_off:7.2f}{extra / chunk:12.2f}  {check}', flush=True)
+            rates = [gbps(array.nbytes, t) for t in (t_np, t_loaded, t_off, t_cold, t_disk)]
+            print(f'{name:<18}' + ''.join(f'{rate:7.2f}' for rate in rates) +
+                  f'{t_np / t_loaded:7.2f}{t_loaded / t_off:7.2f}{t_disk / t_cold:10.2f}'
+                  f'{extra / chunk:12.2f}  {check}', flush=True)
             del dm
+            cfg.tmp_dir = tmp_dir
         cfg.memory_limit = default_limit
 
 

@@ -317,6 +317,10 @@ _REDUCE_BLOCK = 16 << 20
 keep both threads busy and overlap reading one block with computing another."""
 
 
+_READ_AHEAD = 2
+"""Blocks after its own that each reduction task asks the kernel to read ahead."""
+
+
 def _source(data: ArrayStore | np.ndarray
             ) -> tuple[int, int, Callable, np.ndarray | None]:
     """``(rows, row_nbytes, rows_of(start, stop), array)`` of a store or an array.
@@ -364,7 +368,7 @@ def reduce_blocks(data: ArrayStore | np.ndarray, partial: Callable[[np.ndarray],
         def run() -> Any:
             prefault_pages(block)
             if array is not None:  # start reading ahead
-                for first, last in spans[index + 1:index + 3]:
+                for first, last in spans[index + 1:index + 1 + _READ_AHEAD]:
                     hint_pages(array[first:last])
             try:
                 return partial(block if transform is None else transform(block))
