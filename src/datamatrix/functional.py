@@ -399,8 +399,10 @@ def stack_multiprocess(fnc: Callable, args: Iterable, processes: int | None = No
 
     Notes
     -----
-    Results travel through ``writebin`` files ``.<id>-<pid>-<index>.dm`` in
-    ``cfg.tmp_dir``; they are removed when the call returns, also on error.
+    Results travel through hidden ``writebin`` files in ``cfg.tmp_dir``, named
+    ``.stack-<index>.<id>.tmp-<pid>@<host>``; they are removed when the call
+    returns, also on error. Those of a process that was killed are removed by the
+    next ``stack_multiprocess`` (or file write) in that folder.
 
     Examples
     --------
@@ -425,11 +427,13 @@ def stack_multiprocess(fnc: Callable, args: Iterable, processes: int | None = No
     from datamatrix import io
     from datamatrix._engine.progress import progress
     from datamatrix._table.combine import stack_tables
+    from datamatrix.io._files import sweep_stale, temp_suffix
 
     _check_callable(fnc, 'stack_multiprocess')
     args = list(args)
+    sweep_stale(cfg.tmp_dir)  # what a killed stack_multiprocess left there
     call_id = uuid.uuid4().hex[:12]
-    paths = [os.path.join(cfg.tmp_dir, f'.{call_id}-{os.getpid()}-{index}.dm')
+    paths = [os.path.join(cfg.tmp_dir, f'.stack-{index}.{call_id}{temp_suffix()}')
              for index in range(len(args))]
     results = []
     try:

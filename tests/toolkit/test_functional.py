@@ -536,6 +536,22 @@ def test_stack_multiprocess_removes_files_when_stacking_fails(tmp_dir_cfg):
     assert os.listdir(tmp_dir_cfg) == []
 
 
+def test_stack_multiprocess_removes_what_a_killed_call_left(tmp_dir_cfg):
+    """Result files of a process that no longer runs are swept; a running one's stay."""
+    import subprocess
+    import sys
+    from datamatrix.io._files import _HOST
+    dead = subprocess.run([sys.executable, '-c', 'import os; print(os.getpid())'],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    left = tmp_dir_cfg / f'.stack-0.0123abcd.tmp-{dead}@{_HOST}'
+    running = tmp_dir_cfg / f'.stack-0.4567ef01.tmp-{os.getppid()}@{_HOST}'
+    left.write_bytes(b'x' * 10)
+    running.write_bytes(b'y')
+    result = stack_multiprocess(_job, [2], processes=1)
+    assert list(result.n) == [2, 2]
+    assert os.listdir(tmp_dir_cfg) == [running.name]
+
+
 def test_stack_multiprocess_progress_bar(tmp_dir_cfg, capsys):
     """With progress bars forced on, reading the results back shows a bar on stderr."""
     saved = cfg.progress, cfg.progress_min_bytes
