@@ -8,6 +8,7 @@ import os
 import warnings
 from typing import Any
 
+from datamatrix._table import bulk as _bulk
 from datamatrix._table.columns import MixedColumn
 from datamatrix._table.datamatrix import DataMatrix
 from datamatrix._table.keys import text_form
@@ -114,6 +115,10 @@ def readtxt(path: str | os.PathLike, delimiter: str | None = ',', quotechar: str
             if names is None:
                 return DataMatrix(default_col_type=col_type)
             columns: list[list[str]] = [[] for _ in names]
+            mixed = col_type is MixedColumn
+            capacity = _line_ends(path) + 1 if mixed else 0  # at least the rows
+            values = [[None] * capacity for _ in names]  # converted (MixedColumn)
+            n_rows = 0
             short: set[int] = set()
             done = 0
             line = rows.line_num + 1
@@ -129,6 +134,9 @@ def readtxt(path: str | os.PathLike, delimiter: str | None = ',', quotechar: str
                     row = row + [''] * (len(names) - len(row))
                 for cells, cell in zip(columns, row):
                     cells.append(cell)
+                n_rows += 1
+                if mixed and len(columns[0]) == _ROWS_PER_CHUNK:
+                    _convert_chunk(columns, values, n_rows - _ROWS_PER_CHUNK)
                 if count % _ROWS_PER_UPDATE == 0:
                     bar.update(raw.tell() - done)
                     done = raw.tell()
@@ -142,10 +150,45 @@ def readtxt(path: str | os.PathLike, delimiter: str | None = ',', quotechar: str
     names = unique_names(names)
     for index in sorted(short):
         warnings.warn(f'Some rows miss column {names[index]}', UserWarning, stacklevel=2)
-    dm = DataMatrix(length=len(columns[0]) if columns else 0, default_col_type=col_type)
+    dm = DataMatrix(length=n_rows, default_col_type=col_type)
+    if mixed:  # MixedColumn values are converted one by one (SPEC 3.8), so chunk by
+        _convert_chunk(columns, values, n_rows - len(columns[0]))  # chunk, without all
+        values.reverse()                                           # the strings at once
+        for name in names:
+            cells = values.pop()
+            del cells[n_rows:]
+            dm[name] = MixedColumn._from_data(dm, cells)
+        return dm
     for name, cells in zip(names, columns):
         dm[name] = cells
     return dm
+
+
+_ROWS_PER_CHUNK = 16384
+"""Rows read before their strings are converted (for MixedColumns)."""
+
+
+def _convert_chunk(columns: list[list[str]], values: list[list], start: int) -> None:
+    """Convert the strings of ``columns`` (rows from ``start`` on) to MixedColumn
+    values in ``values``, and empty ``columns``.
+
+    ``values`` holds a list per column, made at once for all rows (a list grown chunk
+    by chunk would leave its outgrown copies behind as freed but resident memory).
+    """
+    for cells, column in zip(columns, values):
+        column[start:start + len(cells)] = _bulk.mixed_from_strings(cells)
+        cells.clear()
+
+
+def _line_ends(path: str) -> int:
+    """The number of LF or of CR bytes in the file, whichever is larger: at least the
+    number of line ends in any encoding that writes them as in ASCII."""
+    lf = cr = 0
+    with open(path, 'rb') as fh:
+        for block in iter(lambda: fh.read(1 << 20), b''):
+            lf += block.count(b'\n')
+            cr += block.count(b'\r')
+    return max(lf, cr)
 
 
 def _first_row(rows) -> list[str] | None:

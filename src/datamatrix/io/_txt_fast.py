@@ -51,6 +51,12 @@ def _pyarrow_csv():
     return pyarrow
 
 
+def _pool(pa):
+    """The memory pool of every pyarrow call: the system allocator's, so that freed
+    memory goes back to the system (or is reused by Python) at once."""
+    return pa.system_memory_pool()
+
+
 def readtxt(path: str, delimiter: str, quotechar: str, col_type: type):
     """The DataMatrix of a CSV file read by pyarrow, or None for the standard path.
 
@@ -72,15 +78,17 @@ _PARSE_BLOCK = 1 << 20
 """Bytes read at a time when scanning the file, and per batch of pyarrow's reader."""
 
 
-def _scan(path: str, quotechar: str) -> tuple[bool, bytes] | None:
-    """``(has quotes, first line)`` of a file that pyarrow reads as the csv module
-    does, or None (an empty file, NUL bytes, bare CR line ends, quotes together with
+def _scan(path: str, quotechar: str) -> tuple[bool, bytes, int] | None:
+    """``(has quotes, first line, line ends)`` of a file that pyarrow reads as the
+    csv module does, or None (an empty file, NUL bytes, bare CR line ends, quotes together with
     CR LF line ends, two byte-order marks); read block by block, so that the file
     never is in memory at once."""
     quote = quotechar.encode()
     quoted = crlf = False
     blank = True
+    whole = False  # whether ``first`` holds the whole first line
     first = b''
+    lines = 0
     with open(path, 'rb') as fh:
         block = fh.read(_SCAN_BLOCK)
         if block.startswith(_BOM):  # pyarrow drops it, as the csv path does
@@ -97,74 +105,142 @@ def _scan(path: str, quotechar: str) -> tuple[bool, bytes] | None:
                     return None
                 crlf = True
             quoted = quoted or quote in block
+            lines += block.count(b'\n')
             if blank and block.strip(b'\r\n'):
                 blank = False
-                first = block.lstrip(b'\r\n').split(b'\n', 1)[0]
+                first = block.lstrip(b'\r\n')
+                whole = b'\n' in first
+            elif not blank and not whole:  # the first line goes on in this block
+                first += block
+                whole = b'\n' in block
             block = fh.read(_SCAN_BLOCK)
     if blank or quoted and crlf:  # pyarrow may drop the LF of a quoted CR LF that
         return None                # ends one of its blocks
-    return quoted, first
+    return quoted, first.split(b'\n', 1)[0], lines
 
 
 def _read(pa, path: str, delimiter: str, quotechar: str, col_type: type):
     scanned = _scan(path, quotechar)
     if scanned is None:
         return None
-    quoted, first = scanned
+    quoted, first, lines = scanned
+    capacity = lines + 1  # every row but the last ends in a LF
     keys = [f'f{i}' for i in range(first.count(delimiter.encode()) + 1)]  # at most
-    pool = pa.system_memory_pool()  # freed memory goes back to the system
+    pool = _pool(pa)
+    parse_options = pa.csv.ParseOptions(delimiter=delimiter,
+                                        quote_char=quotechar if quoted else False,
+                                        double_quote=quoted, escape_char=False,
+                                        newlines_in_values=quoted, ignore_empty_lines=True)
+    convert_options = pa.csv.ConvertOptions(
+        column_types={key: pa.string() for key in keys},
+        strings_can_be_null=False, quoted_strings_can_be_null=False, check_utf8=True)
     try:
+        if not quoted:
+            return _convert_batches(pa, _unquoted_tables(pa, path, parse_options,
+                                                         convert_options, pool), col_type,
+                                    capacity)
         reader = pa.csv.open_csv(
             path,
             read_options=pa.csv.ReadOptions(autogenerate_column_names=True,
                                             encoding='utf8', block_size=_PARSE_BLOCK),
-            parse_options=pa.csv.ParseOptions(delimiter=delimiter,
-                                              quote_char=quotechar if quoted else False,
-                                              double_quote=quoted, escape_char=False,
-                                              newlines_in_values=quoted,
-                                              ignore_empty_lines=True),
-            convert_options=pa.csv.ConvertOptions(
-                column_types={key: pa.string() for key in keys},
-                strings_can_be_null=False, quoted_strings_can_be_null=False,
-                check_utf8=True),
+            parse_options=parse_options, convert_options=convert_options,
             memory_pool=pool)
         if any(not pa.types.is_string(field.type) for field in reader.schema):
             return None  # a column beyond the first line's fields (a quoted line break)
-        return _convert_batches(pa, reader, col_type)
+        return _convert_batches(pa, reader, col_type, capacity)
     except (pa.ArrowException, ValueError):
         return None  # e.g. rows of other lengths, invalid UTF-8
 
 
-def _convert_batches(pa, reader, col_type: type):
-    """The DataMatrix of the batches of ``reader``; MixedColumns converted batch by
-    batch (the conversion rule is per value, so the result is the same)."""
+def _unquoted_tables(pa, path: str, parse_options, convert_options, pool):
+    """The pyarrow tables of a file without quote characters, ``_PARSE_BLOCK`` bytes
+    (and the rest of a line) at a time.
+
+    Without quotes every LF ends a row, so each block of whole lines is parsed on
+    its own; only a block and its table are in memory besides what the rows are
+    converted to (pyarrow's streaming reader reads ahead the whole file meanwhile).
+    """
+    rest = b''
+    with open(path, 'rb') as fh:
+        while True:
+            block = fh.read(_PARSE_BLOCK)
+            data = rest + block
+            if block:
+                cut = _line_cut(data)
+                data, rest = data[:cut], data[cut:]
+            elif not data.endswith(b'\n'):
+                data += b'\n'  # pyarrow reads no lone line without a line end
+            if data.strip(b'\r\n'):
+                yield pa.csv.read_csv(
+                    pa.py_buffer(data),
+                    read_options=pa.csv.ReadOptions(autogenerate_column_names=True,
+                                                    encoding='utf8', use_threads=False,
+                                                    block_size=len(data) + 1),
+                    parse_options=parse_options, convert_options=convert_options,
+                    memory_pool=pool)
+            if not block:
+                return
+
+
+def _line_cut(data: bytes) -> int:
+    """The length of the whole lines at the start of ``data`` (0 if none) that can be
+    parsed apart from the rest: pyarrow would drop a byte-order mark that starts the
+    next block, so the cut never falls before one."""
+    cut = data.rfind(b'\n')
+    while cut >= 0 and data.startswith(_BOM, cut + 1):
+        cut = data.rfind(b'\n', 0, cut)
+    return cut + 1
+
+
+def _convert_batches(pa, batches, col_type: type, capacity: int):
+    """The DataMatrix of the record batches (or tables) ``batches``.
+
+    MixedColumns are converted batch by batch (the conversion rule is per value, so
+    the result is the same) into lists made at once for ``capacity`` rows (at least
+    the number of rows) and cut to the rows read at the end: a list grown batch by
+    batch would leave each outgrown copy behind as freed but resident memory.
+    """
     header = None
     parts: list[list] = []
+    rows = 0
     limit = csv.field_size_limit()
-    for batch in reader:
+    pool = _pool(pa)
+    for batch in batches:
         if not batch.num_rows:
             continue
-        if any((pa.compute.max(pa.compute.utf8_length(column)).as_py() or 0) >= limit
+        if any(not pa.types.is_string(column.type) for column in batch.columns) or \
+                header is not None and batch.num_columns != len(header):
+            return None  # rows of another length than the header's
+        if any((pa.compute.max(pa.compute.utf8_length(column, memory_pool=pool),
+                               memory_pool=pool).as_py() or 0) >= limit
                for column in batch.columns):
             return None  # the csv module's limit on the length of a field decides
         if header is None:
             header = [column[0].as_py() for column in batch.columns]
-            parts = [[] for _ in header]
+            parts = [[None] * capacity if col_type is MixedColumn else []
+                     for _ in header]
             batch = batch.slice(1)
-        for index, column in enumerate(batch.columns):
-            if col_type is MixedColumn:
-                parts[index].extend(_mixed_column(pa, column))
-            else:
-                parts[index].append(column)
+        for values, column in zip(parts, batch.columns):
+            position = rows
+            for chunk in getattr(column, 'chunks', (column,)):
+                if not len(chunk):
+                    continue
+                if col_type is MixedColumn:
+                    converted = _mixed_column(pa, chunk)
+                    values[position:position + len(converted)] = converted
+                    position += len(converted)
+                else:
+                    values.append(chunk)
+        rows += batch.num_rows
     if header is None:
         return None
     names = unique_names(header)
-    dm = DataMatrix(length=len(parts[0]) if col_type is MixedColumn else
-                    sum(len(piece) for piece in parts[0]), default_col_type=col_type)
+    dm = DataMatrix(length=rows, default_col_type=col_type)
     parts.reverse()
     for name in names:
         part = parts.pop()
         if col_type is MixedColumn:
+            del part[rows:]
             dm[name] = MixedColumn._from_data(dm, part)
             continue
         column = pa.chunked_array(part, type=pa.string()).combine_chunks()
@@ -177,8 +253,7 @@ def _convert_batches(pa, reader, col_type: type):
     return dm
 
 
-_NUMERAL_BYTES = np.zeros(256, dtype=bool)
-_NUMERAL_BYTES[np.frombuffer(b'0123456789+-.eE', dtype=np.uint8)] = True
+_NUMERALS = b'0123456789+-.eE'
 """The characters of plain decimal numerals. Of the strings made of them, pyarrow's
 cast to float64 accepts only numerals that Python's ``float`` accepts too, with the
 same (correctly rounded) value (checked exhaustively up to 5 characters); other
@@ -191,11 +266,11 @@ def _numerals(pa, column):
         return None
     offsets = np.frombuffer(column.buffers()[1], dtype=np.int32,
                             count=len(column) + 1, offset=4 * column.offset)
-    text = np.frombuffer(column.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
-    if not _NUMERAL_BYTES[text].all():
+    text = memoryview(column.buffers()[2])[offsets[0]:offsets[-1]].tobytes()
+    if text.translate(None, _NUMERALS):  # a character that is not in _NUMERALS
         return None
     try:
-        numbers = pa.compute.cast(column, pa.float64())
+        numbers = pa.compute.cast(column, pa.float64(), memory_pool=_pool(pa))
     except pa.ArrowException:  # e.g. '1-2', '', '+5': the conversion rules decide
         return None
     if numbers.null_count:
@@ -209,7 +284,7 @@ def _mixed_column(pa, column) -> list:
     numbers = _numerals(pa, column)
     if numbers is not None:
         return _bulk.mixed_from_floats(numbers)
-    encoded = column.dictionary_encode()
+    encoded = pa.compute.dictionary_encode(column, memory_pool=_pool(pa))
     codes = encoded.indices.to_numpy(zero_copy_only=False)
     return _bulk.mixed_from_codes(encoded.dictionary.to_pylist(), codes)
 
