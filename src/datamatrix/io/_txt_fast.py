@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import math
 import os
+import re
 
 import numpy as np
 
@@ -105,7 +106,7 @@ def _scan(path: str, quotechar: str) -> tuple[bool, bytes, int] | None:
                     return None
                 crlf = True
             quoted = quoted or quote in block
-            lines += block.count(b'\n')
+            lines += int(np.count_nonzero(np.frombuffer(block, dtype=np.uint8) == 10))
             if blank and block.strip(b'\r\n'):
                 blank = False
                 first = block.lstrip(b'\r\n')
@@ -136,9 +137,11 @@ def _read(pa, path: str, delimiter: str, quotechar: str, col_type: type):
         strings_can_be_null=False, quoted_strings_can_be_null=False, check_utf8=True)
     try:
         if not quoted:
-            return _convert_batches(pa, _unquoted_tables(pa, path, parse_options,
-                                                         convert_options, pool), col_type,
-                                    capacity)
+            tables = _unquoted_tables(pa, path, parse_options, convert_options, pool)
+            try:
+                return _convert_batches(pa, tables, col_type, capacity)
+            finally:
+                tables.close()  # closes the file
         reader = pa.csv.open_csv(
             path,
             read_options=pa.csv.ReadOptions(autogenerate_column_names=True,
@@ -158,35 +161,46 @@ def _unquoted_tables(pa, path: str, parse_options, convert_options, pool):
 
     Without quotes every LF ends a row, so each block of whole lines is parsed on
     its own; only a block and its table are in memory besides what the rows are
-    converted to (pyarrow's streaming reader reads ahead the whole file meanwhile).
+    converted to (pyarrow's streaming reader would read ahead the whole file while
+    the rows are converted).
     """
-    rest = b''
     with open(path, 'rb') as fh:
-        while True:
-            block = fh.read(_PARSE_BLOCK)
-            data = rest + block
-            if block:
-                cut = _line_cut(data)
-                data, rest = data[:cut], data[cut:]
-            elif not data.endswith(b'\n'):
-                data += b'\n'  # pyarrow reads no lone line without a line end
-            if data.strip(b'\r\n'):
-                yield pa.csv.read_csv(
-                    pa.py_buffer(data),
-                    read_options=pa.csv.ReadOptions(autogenerate_column_names=True,
-                                                    encoding='utf8', use_threads=False,
-                                                    block_size=len(data) + 1),
-                    parse_options=parse_options, convert_options=convert_options,
-                    memory_pool=pool)
-            if not block:
-                return
+        for data in _line_blocks(fh):
+            yield pa.csv.read_csv(
+                pa.py_buffer(data),
+                read_options=pa.csv.ReadOptions(autogenerate_column_names=True,
+                                                encoding='utf8', use_threads=False,
+                                                block_size=len(data) + 1),
+                parse_options=parse_options, convert_options=convert_options,
+                memory_pool=pool)
+
+
+_CONTENT = re.compile(rb'[^\r\n]')
+
+
+def _line_blocks(fh):
+    """The blocks of whole lines of the file ``fh`` as memoryviews, each ending in a
+    line end (blocks of blank lines only are left out)."""
+    rest = b''
+    while True:
+        block = fh.read(_PARSE_BLOCK)
+        if not block:  # the end of the file: the last lines
+            if _CONTENT.search(rest):  # pyarrow reads no lone line without a line end
+                yield memoryview(rest if rest.endswith(b'\n') else rest + b'\n')
+            return
+        data = rest + block if rest else block
+        del block
+        cut = _line_cut(data)
+        rest = data[cut:]
+        if _CONTENT.search(data, 0, cut):
+            yield memoryview(data)[:cut]
 
 
 def _line_cut(data: bytes) -> int:
     """The length of the whole lines at the start of ``data`` (0 if none) that can be
-    parsed apart from the rest: pyarrow would drop a byte-order mark that starts the
-    next block, so the cut never falls before one."""
-    cut = data.rfind(b'\n')
+    parsed apart from the rest: pyarrow drops a byte-order mark that starts a block,
+    so the cut is made only where the bytes after it are known not to be one."""
+    cut = data.rfind(b'\n', 0, len(data) - len(_BOM))
     while cut >= 0 and data.startswith(_BOM, cut + 1):
         cut = data.rfind(b'\n', 0, cut)
     return cut + 1
@@ -211,9 +225,7 @@ def _convert_batches(pa, batches, col_type: type, capacity: int):
         if any(not pa.types.is_string(column.type) for column in batch.columns) or \
                 header is not None and batch.num_columns != len(header):
             return None  # rows of another length than the header's
-        if any((pa.compute.max(pa.compute.utf8_length(column, memory_pool=pool),
-                               memory_pool=pool).as_py() or 0) >= limit
-               for column in batch.columns):
+        if any(_longest_field(pa, column, limit) >= limit for column in batch.columns):
             return None  # the csv module's limit on the length of a field decides
         if header is None:
             header = [column[0].as_py() for column in batch.columns]
@@ -253,29 +265,55 @@ def _convert_batches(pa, batches, col_type: type, capacity: int):
     return dm
 
 
+def _longest_field(pa, column, limit: int) -> int:
+    """The number of characters of the longest field of a string array (or chunked
+    array), or a smaller number if that is below ``limit``: UTF-8 characters are
+    counted only if the longest field has ``limit`` bytes or more."""
+    longest = 0
+    for chunk in getattr(column, 'chunks', (column,)):
+        if len(chunk):
+            offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32,
+                                    count=len(chunk) + 1, offset=4 * chunk.offset)
+            longest = max(longest, int(np.diff(offsets).max()))
+    if longest < limit:
+        return longest
+    pool = _pool(pa)
+    return pa.compute.max(pa.compute.utf8_length(column, memory_pool=pool),
+                          memory_pool=pool).as_py() or 0
+
+
 _NUMERALS = b'0123456789+-.eE'
 """The characters of plain decimal numerals. Of the strings made of them, pyarrow's
 cast to float64 accepts only numerals that Python's ``float`` accepts too, with the
 same (correctly rounded) value (checked exhaustively up to 5 characters); other
-numeric text (``'nan'``, ``' 1'``, ``'1_000'``, ...) is left to the conversion rules."""
+numeric text (``'nan'``, ``' 1'``, ``'1_000'``, ...) is left to the conversion rules.
+A string with another character is either refused by the cast or cast to NaN or
+INF (``'nan'``, ``'inf'``; tests/io/test_txt_blocks.py checks this), so only casts
+with such results need to look at the characters."""
+
+
+_FIRST = 16
 
 
 def _numerals(pa, column):
     """The float64 values of a string array of plain numerals only, else None."""
     if not len(column) or column.null_count or column.buffers()[2] is None:
         return None
-    offsets = np.frombuffer(column.buffers()[1], dtype=np.int32,
-                            count=len(column) + 1, offset=4 * column.offset)
-    text = memoryview(column.buffers()[2])[offsets[0]:offsets[-1]].tobytes()
-    if text.translate(None, _NUMERALS):  # a character that is not in _NUMERALS
-        return None
-    try:
+    try:  # a failing cast goes on to the end: the first values tell most columns
+        pa.compute.cast(column.slice(0, _FIRST), pa.float64(), memory_pool=_pool(pa))
         numbers = pa.compute.cast(column, pa.float64(), memory_pool=_pool(pa))
-    except pa.ArrowException:  # e.g. '1-2', '', '+5': the conversion rules decide
+    except pa.ArrowException:  # e.g. 'x', '1-2', '', '+5': the conversion rules decide
         return None
     if numbers.null_count:
         return None
-    return numbers.to_numpy(zero_copy_only=False)
+    values = numbers.to_numpy(zero_copy_only=False)
+    if not np.isfinite(values).all():  # e.g. 'nan', or '1e400' (plain numerals)
+        offsets = np.frombuffer(column.buffers()[1], dtype=np.int32,
+                                count=len(column) + 1, offset=4 * column.offset)
+        text = memoryview(column.buffers()[2])[offsets[0]:offsets[-1]].tobytes()
+        if text.translate(None, _NUMERALS):  # a character that is not in _NUMERALS
+            return None
+    return values
 
 
 def _mixed_column(pa, column) -> list:
