@@ -166,3 +166,22 @@ def test_what_the_cast_of_other_strings_gives():
             except pa.ArrowInvalid:
                 continue
             assert value is None or not math.isfinite(value), text
+
+
+@pytest.mark.parametrize('scan', [1, 2, 3, 5, 1 << 16])
+@pytest.mark.parametrize('data,valid', [
+    ('a,b\nécu,ß\n€,𝄞x\n'.encode(), True),
+    (b'a,b\n1,\xc3', False),  # ends inside a character
+    (b'a,b\n1,\xc3x\n', False),  # a character broken off
+    (b'a,b\n1,\xff\n2,3\n', False),
+    (b'a,b\n1,2\n' * 5 + b'\xed\xa0\x80,1\n', False),  # a surrogate
+])
+def test_utf8_is_checked_across_scan_blocks(tmp_path, monkeypatch, scan, data, valid):
+    path = tmp_path / 'x.csv'
+    path.write_bytes(data)
+    monkeypatch.setattr(_txt_fast, '_SCAN_BLOCK', scan)
+    expected = read(path, False)
+    assert (expected[0][0] != 'UnicodeDecodeError') == valid
+    assert read(path, True) == expected
+    if _txt_fast._pyarrow_csv() is not None:
+        assert (fast_result(path) is not None) == valid

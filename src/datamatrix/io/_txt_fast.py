@@ -16,6 +16,7 @@ one pass over the joined chunk tells whether any field needs quotes.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import math
 import os
@@ -81,15 +82,16 @@ _PARSE_BLOCK = 1 << 20
 
 def _scan(path: str, quotechar: str) -> tuple[bool, bytes, int] | None:
     """``(has quotes, first line, line ends)`` of a file that pyarrow reads as the
-    csv module does, or None (an empty file, NUL bytes, bare CR line ends, quotes together with
-    CR LF line ends, two byte-order marks); read block by block, so that the file
-    never is in memory at once."""
+    csv module does, or None (an empty file, NUL bytes, bare CR line ends, quotes
+    together with CR LF line ends, two byte-order marks, invalid UTF-8); read block
+    by block, so that the file never is in memory at once."""
     quote = quotechar.encode()
     quoted = crlf = False
     blank = True
     whole = False  # whether ``first`` holds the whole first line
     first = b''
     lines = 0
+    utf8 = codecs.getincrementaldecoder('utf-8')()  # checked here, not by pyarrow
     with open(path, 'rb') as fh:
         block = fh.read(_SCAN_BLOCK)
         if block.startswith(_BOM):  # pyarrow drops it, as the csv path does
@@ -106,6 +108,11 @@ def _scan(path: str, quotechar: str) -> tuple[bool, bytes, int] | None:
                     return None
                 crlf = True
             quoted = quoted or quote in block
+            if not block.isascii() or utf8.getstate()[0]:  # (a character goes on)
+                try:
+                    utf8.decode(block)
+                except UnicodeDecodeError:
+                    return None
             lines += int(np.count_nonzero(np.frombuffer(block, dtype=np.uint8) == 10))
             if blank and block.strip(b'\r\n'):
                 blank = False
@@ -115,6 +122,10 @@ def _scan(path: str, quotechar: str) -> tuple[bool, bytes, int] | None:
                 first += block
                 whole = b'\n' in block
             block = fh.read(_SCAN_BLOCK)
+    try:
+        utf8.decode(b'', final=True)
+    except UnicodeDecodeError:  # the file ends inside a character
+        return None
     if blank or quoted and crlf:  # pyarrow may drop the LF of a quoted CR LF that
         return None                # ends one of its blocks
     return quoted, first.split(b'\n', 1)[0], lines
@@ -134,7 +145,7 @@ def _read(pa, path: str, delimiter: str, quotechar: str, col_type: type):
                                         newlines_in_values=quoted, ignore_empty_lines=True)
     convert_options = pa.csv.ConvertOptions(
         column_types={key: pa.string() for key in keys},
-        strings_can_be_null=False, quoted_strings_can_be_null=False, check_utf8=True)
+        strings_can_be_null=False, quoted_strings_can_be_null=False, check_utf8=False)
     try:
         if not quoted:
             tables = _unquoted_tables(pa, path, parse_options, convert_options, pool)
