@@ -185,3 +185,44 @@ def test_utf8_is_checked_across_scan_blocks(tmp_path, monkeypatch, scan, data, v
     assert read(path, True) == expected
     if _txt_fast._pyarrow_csv() is not None:
         assert (fast_result(path) is not None) == valid
+
+
+def warned(path, fast, col_type):
+    """The values and the warnings in the order they came, fast path on or off."""
+    saved = _txt_fast.USE_FAST_CSV
+    _txt_fast.USE_FAST_CSV = fast
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always')
+            try:
+                result = cells(io.readtxt(path, default_col_type=col_type))
+            except Exception as exc:  # noqa: BLE001 - the error is compared
+                result = (type(exc).__name__, str(exc))
+    finally:
+        _txt_fast.USE_FAST_CSV = saved
+    return result, [str(w.message) for w in caught]
+
+
+@pytest.mark.parametrize('col_type', [FloatColumn, IntColumn])
+@pytest.mark.parametrize('block', [8, 30, 1 << 20])
+def test_numbers_and_text_in_blocks_warn_and_fail_in_row_order(tmp_path, monkeypatch,
+                                                               col_type, block):
+    """Blocks of numerals are converted at once, others by the conversion rules at
+    the end: warnings (FloatColumn) and the error (IntColumn) come as the csv module's
+    path gives them, column by column, row by row."""
+    a = ['1', '2'] * 10 + ['x', '3', 'y'] + ['4'] * 10 + ['1e400', '2.9', '-0']
+    b = ['5'] * 3 + ['z'] + ['6', '7.5'] * 10 + ['w', '8'] + ['9'] * 7
+    path = tmp_path / 'x.csv'
+    path.write_bytes(('a,b\n' + ''.join(f'{v},{w}\n' for v, w in zip(a, b))).encode())
+    monkeypatch.setattr(_txt_fast, '_PARSE_BLOCK', block)
+    expected = warned(path, False, col_type)
+    if col_type is FloatColumn:
+        assert len(expected[1]) == 4 and 'x' in expected[1][0]
+    else:
+        assert expected[0][0] == 'InvalidValueError' and "'x'" in expected[0][1]
+    assert warned(path, True, col_type) == expected
+    good = tmp_path / 'good.csv'
+    good.write_bytes(b'a,b\n' + b''.join(b'%d.9,-%d.9\n' % (i, i) for i in range(40))
+                     + b'1e18,-0\n')
+    assert warned(good, True, col_type) == warned(good, False, col_type)
+    assert len(warned(good, True, col_type)[0][0][2]) == 41

@@ -253,7 +253,7 @@ def _convert_batches(pa, batches, col_type: type, capacity: int):
                     values[position:position + len(converted)] = converted
                     position += len(converted)
                 else:
-                    values.append(chunk)
+                    values.append(_number_piece(pa, chunk, col_type))
         rows += batch.num_rows
     if header is None:
         return None
@@ -266,14 +266,36 @@ def _convert_batches(pa, batches, col_type: type, capacity: int):
             del part[rows:]
             dm[name] = MixedColumn._from_data(dm, part)
             continue
-        column = pa.chunked_array(part, type=pa.string()).combine_chunks()
-        del part
-        numbers = _numerals(pa, column) if col_type is FloatColumn else None
-        if numbers is not None:  # + 0.0: '-0' is the int 0 first, so 0.0
-            dm[name] = FloatColumn._from_data(dm, numbers + 0.0)
-        else:
-            dm[name] = column.to_pylist()
+        dm[name] = col_type._from_data(dm, _number_values(part, col_type))
     return dm
+
+
+def _number_piece(pa, chunk, col_type: type):
+    """The FloatColumn or IntColumn values of a string array of plain numerals
+    (which convert without warnings or errors), else the array itself."""
+    numbers = _numerals(pa, chunk)
+    if numbers is None:
+        return chunk
+    if col_type is FloatColumn:
+        return numbers + 0.0  # '-0' is the int 0 first, so 0.0
+    truncated = _bulk._int_array(numbers)  # None if one is beyond the int64 range
+    return chunk if truncated is None else truncated
+
+
+def _number_values(pieces: list, col_type: type) -> np.ndarray:
+    """The values of a FloatColumn or IntColumn from its pieces (consumed): arrays
+    as they are, string arrays converted by the rules of the type, in row order (so
+    that warnings and errors come as the csv-module path gives them)."""
+    convert = _bulk.float_values if col_type is FloatColumn else _bulk.int_values
+    pieces.reverse()
+    arrays = []
+    while pieces:
+        piece = pieces.pop()
+        arrays.append(piece if isinstance(piece, np.ndarray) else
+                      convert(piece.to_pylist(), len(piece)))
+    if not arrays:
+        return np.empty(0, dtype=col_type._storage_dtype)
+    return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
 
 
 def _longest_field(pa, column, limit: int) -> int:
