@@ -226,3 +226,41 @@ def test_numbers_and_text_in_blocks_warn_and_fail_in_row_order(tmp_path, monkeyp
                      + b'1e18,-0\n')
     assert warned(good, True, col_type) == warned(good, False, col_type)
     assert len(warned(good, True, col_type)[0][0][2]) == 41
+
+
+def test_other_column_types_take_the_whole_column(tmp_path, monkeypatch):
+    """A subclass of a column type gets its column of strings in one assignment."""
+    assigned = []
+
+    class Recording(MixedColumn):
+        def _convert_many(self, value, count):
+            assigned.append(list(value))
+            return super()._convert_many(value, count)
+
+    path = tmp_path / 'x.csv'
+    path.write_bytes(b'a\n' + b''.join(b'%d\n' % i for i in range(10)))
+    monkeypatch.setattr(_text, '_ROWS_PER_CHUNK', 3)
+    for fast in (True, False):
+        assigned.clear()
+        result = read(path, fast, default_col_type=Recording)[0]
+        assert result == [('a', 'Recording', [('int', i) for i in range(10)])]
+        assert [str(i) for i in range(10)] in assigned
+
+
+@pytest.mark.parametrize('col_type', [FloatColumn, IntColumn])
+@pytest.mark.parametrize('chunk', [1, 4, 100000])
+def test_the_csv_module_path_converts_numbers_in_chunks(tmp_path, monkeypatch,
+                                                        col_type, chunk):
+    a = ['1', '2.9', '-0', '1e3'] * 5 + ['x', 'nan', '1e400', ''] + ['7'] * 6
+    b = ['-2.5'] * 10 + ['1_000', ' 4 ', 'y'] + ['9'] * 7 + ['2e19', '3'] * 5
+    path = tmp_path / 'x.csv'
+    path.write_bytes(b'a,b\r' + ''.join(f'{v},{w}\r' for v, w in zip(a, b)).encode())
+    monkeypatch.setattr(_text, '_ROWS_PER_CHUNK', 100000)
+    expected = warned(path, False, col_type)
+    monkeypatch.setattr(_text, '_ROWS_PER_CHUNK', chunk)
+    assert warned(path, False, col_type) == expected
+    if col_type is FloatColumn:
+        assert len(expected[1]) == 3 and expected[0][1][2][:3] == [
+            ('float', -2.5)] * 3
+    else:
+        assert expected[0][0] == 'InvalidValueError' and "'x'" in expected[0][1]

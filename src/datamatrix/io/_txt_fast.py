@@ -66,8 +66,9 @@ def readtxt(path: str, delimiter: str, quotechar: str, col_type: type):
     path, which reports them.
     """
     pa = _pyarrow_csv()
-    if pa is None or delimiter not in _SAFE_DELIMITERS or quotechar not in _SAFE_QUOTES:
-        return None
+    if pa is None or delimiter not in _SAFE_DELIMITERS or quotechar not in _SAFE_QUOTES \
+            or col_type not in (MixedColumn, FloatColumn, IntColumn):
+        return None  # (e.g. a subclass: the csv module's path assigns whole columns)
     with progress(os.path.getsize(path), f'readtxt {os.path.basename(path)}') as bar:
         dm = _read(pa, path, delimiter, quotechar, col_type)
         if dm is not None:
@@ -266,7 +267,7 @@ def _convert_batches(pa, batches, col_type: type, capacity: int):
             del part[rows:]
             dm[name] = MixedColumn._from_data(dm, part)
             continue
-        dm[name] = col_type._from_data(dm, _number_values(part, col_type))
+        dm[name] = col_type._from_data(dm, number_values(part, col_type))
     return dm
 
 
@@ -282,17 +283,20 @@ def _number_piece(pa, chunk, col_type: type):
     return chunk if truncated is None else truncated
 
 
-def _number_values(pieces: list, col_type: type) -> np.ndarray:
+def number_values(pieces: list, col_type: type) -> np.ndarray:
     """The values of a FloatColumn or IntColumn from its pieces (consumed): arrays
-    as they are, string arrays converted by the rules of the type, in row order (so
-    that warnings and errors come as the csv-module path gives them)."""
+    as they are, lists of strings or pyarrow string arrays converted by the rules of
+    the type, in row order (so that warnings and errors come column by column, row
+    by row, as when the whole column is assigned)."""
     convert = _bulk.float_values if col_type is FloatColumn else _bulk.int_values
     pieces.reverse()
     arrays = []
     while pieces:
         piece = pieces.pop()
-        arrays.append(piece if isinstance(piece, np.ndarray) else
-                      convert(piece.to_pylist(), len(piece)))
+        if not isinstance(piece, np.ndarray):
+            strings = piece if isinstance(piece, list) else piece.to_pylist()
+            piece = convert(strings, len(strings))
+        arrays.append(piece)
     if not arrays:
         return np.empty(0, dtype=col_type._storage_dtype)
     return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
@@ -426,4 +430,4 @@ def lines(columns: list, start: int, stop: int, delimiter: str, quotechar: str) 
     return '\n'.join(map(delimiter.join, zip(*cells))) + '\n'
 
 
-__all__ = ['readtxt', 'text_fields', 'lines']
+__all__ = ['readtxt', 'number_values', 'text_fields', 'lines']
