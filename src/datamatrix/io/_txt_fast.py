@@ -21,6 +21,7 @@ import csv
 import math
 import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -54,8 +55,8 @@ def _pyarrow_csv():
 
 
 def _pool(pa):
-    """The memory pool of every pyarrow call: the system allocator's, so that freed
-    memory goes back to the system (or is reused by Python) at once."""
+    """The memory pool of pyarrow's calls in Python's thread: the system allocator's,
+    so that freed memory goes back to the system (or is reused by Python) at once."""
     return pa.system_memory_pool()
 
 
@@ -149,11 +150,11 @@ def _read(pa, path: str, delimiter: str, quotechar: str, col_type: type):
         strings_can_be_null=False, quoted_strings_can_be_null=False, check_utf8=False)
     try:
         if not quoted:
-            tables = _unquoted_tables(pa, path, parse_options, convert_options, pool)
+            tables = _unquoted_tables(pa, path, parse_options, convert_options)
             try:
                 return _convert_batches(pa, tables, col_type, capacity)
             finally:
-                tables.close()  # closes the file
+                tables.close()  # waits for the block being parsed, closes the file
         reader = pa.csv.open_csv(
             path,
             read_options=pa.csv.ReadOptions(autogenerate_column_names=True,
@@ -167,24 +168,47 @@ def _read(pa, path: str, delimiter: str, quotechar: str, col_type: type):
         return None  # e.g. rows of other lengths, invalid UTF-8
 
 
-def _unquoted_tables(pa, path: str, parse_options, convert_options, pool):
+def _unquoted_tables(pa, path: str, parse_options, convert_options):
     """The pyarrow tables of a file without quote characters, ``_PARSE_BLOCK`` bytes
     (and the rest of a line) at a time.
 
     Without quotes every LF ends a row, so each block of whole lines is parsed on
-    its own; only a block and its table are in memory besides what the rows are
-    converted to (pyarrow's streaming reader would read ahead the whole file while
-    the rows are converted).
+    its own, by a thread (pyarrow lets go of the GIL) while the rows of the block
+    before are converted; only two blocks and their tables are in memory besides
+    what the rows are converted to (pyarrow's streaming reader would read ahead the
+    whole file while the rows are converted).
     """
-    with open(path, 'rb') as fh:
+    pool = _parser_pool(pa)
+
+    def parse(data: memoryview):
+        return pa.csv.read_csv(
+            pa.py_buffer(data),
+            read_options=pa.csv.ReadOptions(autogenerate_column_names=True,
+                                            encoding='utf8', use_threads=False,
+                                            block_size=len(data) + 1),
+            parse_options=parse_options, convert_options=convert_options,
+            memory_pool=pool)
+
+    with open(path, 'rb') as fh, ThreadPoolExecutor(1) as parser:
+        pending = None
         for data in _line_blocks(fh):
-            yield pa.csv.read_csv(
-                pa.py_buffer(data),
-                read_options=pa.csv.ReadOptions(autogenerate_column_names=True,
-                                                encoding='utf8', use_threads=False,
-                                                block_size=len(data) + 1),
-                parse_options=parse_options, convert_options=convert_options,
-                memory_pool=pool)
+            parsing = parser.submit(parse, data)
+            del data
+            if pending is not None:
+                yield pending.result()
+            pending = parsing
+        if pending is not None:
+            yield pending.result()
+
+
+def _parser_pool(pa):
+    """The memory pool of the parsing thread: jemalloc's where pyarrow has it (the
+    system allocator would give the thread an arena of its own, which keeps what it
+    frees), else the system allocator's."""
+    try:
+        return pa.jemalloc_memory_pool()
+    except (NotImplementedError, AttributeError):
+        return _pool(pa)
 
 
 _CONTENT = re.compile(rb'[^\r\n]')
