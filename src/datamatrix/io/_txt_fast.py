@@ -150,7 +150,7 @@ def _read(pa, path: str, delimiter: str, quotechar: str, col_type: type):
         strings_can_be_null=False, quoted_strings_can_be_null=False, check_utf8=False)
     try:
         if not quoted:
-            tables = _unquoted_tables(pa, path, parse_options, convert_options)
+            tables = _unquoted_tables(pa, path, parse_options, convert_options, col_type)
             try:
                 return _convert_batches(pa, tables, col_type, capacity)
             finally:
@@ -168,7 +168,7 @@ def _read(pa, path: str, delimiter: str, quotechar: str, col_type: type):
         return None  # e.g. rows of other lengths, invalid UTF-8
 
 
-def _unquoted_tables(pa, path: str, parse_options, convert_options):
+def _unquoted_tables(pa, path: str, parse_options, convert_options, col_type: type):
     """The pyarrow tables of a file without quote characters, ``_PARSE_BLOCK`` bytes
     (and the rest of a line) at a time.
 
@@ -179,15 +179,24 @@ def _unquoted_tables(pa, path: str, parse_options, convert_options):
     whole file while the rows are converted).
     """
     pool = _parser_pool(pa)
+    header = []  # whether the first row (the names) has been read
 
     def parse(data: memoryview):
-        return pa.csv.read_csv(
+        table = pa.csv.read_csv(
             pa.py_buffer(data),
             read_options=pa.csv.ReadOptions(autogenerate_column_names=True,
                                             encoding='utf8', use_threads=False,
                                             block_size=len(data) + 1),
             parse_options=parse_options, convert_options=convert_options,
             memory_pool=pool)
+        rows = table
+        if table.num_rows and not header:
+            rows = table.slice(1)
+            header.append(True)
+        if not all(pa.types.is_string(column.type) for column in rows.columns):
+            return table  # rows of another length: _convert_batches gives up
+        return table, [[_prepare(pa, chunk, col_type, pool) if len(chunk) else None
+                         for chunk in column.chunks] for column in rows.columns]
 
     with open(path, 'rb') as fh, ThreadPoolExecutor(1) as parser:
         pending = None
@@ -254,8 +263,8 @@ def _convert_batches(pa, batches, col_type: type, capacity: int):
     parts: list[list] = []
     rows = 0
     limit = csv.field_size_limit()
-    pool = _pool(pa)
     for batch in batches:
+        batch, prepared = batch if isinstance(batch, tuple) else (batch, None)
         if not batch.num_rows:
             continue
         if any(not pa.types.is_string(column.type) for column in batch.columns) or \
@@ -268,17 +277,21 @@ def _convert_batches(pa, batches, col_type: type, capacity: int):
             parts = [[None] * capacity if col_type is MixedColumn else []
                      for _ in header]
             batch = batch.slice(1)
-        for values, column in zip(parts, batch.columns):
+        for index, (values, column) in enumerate(zip(parts, batch.columns)):
             position = rows
-            for chunk in getattr(column, 'chunks', (column,)):
+            chunks = getattr(column, 'chunks', (column,))
+            for chunk, ready in zip(chunks, prepared[index] if prepared else
+                                    [_TODO] * len(chunks)):
                 if not len(chunk):
                     continue
+                if ready is _TODO:
+                    ready = _prepare(pa, chunk, col_type)
                 if col_type is MixedColumn:
-                    converted = _mixed_column(pa, chunk)
+                    converted = _mixed_column(pa, ready)
                     values[position:position + len(converted)] = converted
                     position += len(converted)
                 else:
-                    values.append(_number_piece(pa, chunk, col_type))
+                    values.append(_number_piece(chunk, ready, col_type))
         rows += batch.num_rows
     if header is None:
         return None
@@ -295,10 +308,10 @@ def _convert_batches(pa, batches, col_type: type, capacity: int):
     return dm
 
 
-def _number_piece(pa, chunk, col_type: type):
+def _number_piece(chunk, numbers: np.ndarray | None, col_type: type):
     """The FloatColumn or IntColumn values of a string array of plain numerals
-    (which convert without warnings or errors), else the array itself."""
-    numbers = _numerals(pa, chunk)
+    (which convert without warnings or errors; ``numbers``: their floats, see
+    :func:`_prepare`), else the array itself."""
     if numbers is None:
         return chunk
     if col_type is FloatColumn:
@@ -356,13 +369,14 @@ with such results need to look at the characters."""
 _FIRST = 16
 
 
-def _numerals(pa, column):
+def _numerals(pa, column, pool=None):
     """The float64 values of a string array of plain numerals only, else None."""
     if not len(column) or column.null_count or column.buffers()[2] is None:
         return None
+    pool = pool or _pool(pa)
     try:  # a failing cast goes on to the end: the first values tell most columns
-        pa.compute.cast(column.slice(0, _FIRST), pa.float64(), memory_pool=_pool(pa))
-        numbers = pa.compute.cast(column, pa.float64(), memory_pool=_pool(pa))
+        pa.compute.cast(column.slice(0, _FIRST), pa.float64(), memory_pool=pool)
+        numbers = pa.compute.cast(column, pa.float64(), memory_pool=pool)
     except pa.ArrowException:  # e.g. 'x', '1-2', '', '+5': the conversion rules decide
         return None
     if numbers.null_count:
@@ -377,15 +391,28 @@ def _numerals(pa, column):
     return values
 
 
-def _mixed_column(pa, column) -> list:
-    """MixedColumn storage of a pyarrow string array: numerals parsed in C, other
-    columns converted once per distinct string (pyarrow finds them)."""
-    numbers = _numerals(pa, column)
-    if numbers is not None:
-        return _bulk.mixed_from_floats(numbers)
-    encoded = pa.compute.dictionary_encode(column, memory_pool=_pool(pa))
-    codes = encoded.indices.to_numpy(zero_copy_only=False)
-    return _bulk.mixed_from_codes(encoded.dictionary.to_pylist(), codes)
+_TODO = object()
+"""A chunk that :func:`_prepare` has not seen yet."""
+
+
+def _prepare(pa, column, col_type: type, pool=None):
+    """The work of pyarrow in converting a string array (done by the parsing thread
+    where there is one): the floats of plain numerals (see :func:`_numerals`), else
+    for a MixedColumn the dictionary encoding (else None)."""
+    numbers = _numerals(pa, column, pool)
+    if numbers is not None or col_type is not MixedColumn:
+        return numbers
+    return pa.compute.dictionary_encode(column, memory_pool=pool or _pool(pa))
+
+
+def _mixed_column(pa, prepared) -> list:
+    """MixedColumn storage of a string array from what :func:`_prepare` made of it:
+    numerals parsed in C, other columns converted once per distinct string (pyarrow
+    finds them)."""
+    if isinstance(prepared, np.ndarray):
+        return _bulk.mixed_from_floats(prepared)
+    codes = prepared.indices.to_numpy(zero_copy_only=False)
+    return _bulk.mixed_from_codes(prepared.dictionary.to_pylist(), codes)
 
 
 # -- writing ----------------------------------------------------------------------------
