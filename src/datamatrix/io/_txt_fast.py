@@ -1,14 +1,18 @@
 """The fast CSV paths of :func:`~datamatrix.io.readtxt` and ``writetxt``.
 
-Reading: when ``pyarrow`` is installed (the optional extra ``fast``), its
-multithreaded CSV reader splits the file into fields, batch by batch; the fields
-are then converted by exactly the rules of the column type (plain numerals are
-parsed by pyarrow, which rounds them as Python's ``float`` does; everything else
-goes through :mod:`datamatrix._table.bulk`), so the DataMatrix is the same as
-the csv module's. Files that the two parsers could read differently (rows of
-unequal length, NUL bytes, bare CR line ends, quotes together with CR LF line
-ends, invalid UTF-8, other dialects, ...) are left to the csv module:
-:func:`readtxt` returns None for them.
+Reading: when ``pyarrow`` is installed (the optional extra ``fast``), its CSV
+parser splits the file into fields, block by block: a file without quotes in
+blocks of whole lines, each parsed by a thread while the rows of the block before
+are converted; a file with quotes by pyarrow's streaming reader. The fields are
+converted by exactly the rules of the column type (plain numerals are parsed by
+pyarrow, which rounds them as Python's ``float`` does; everything else goes
+through :mod:`datamatrix._table.bulk`), so the DataMatrix is the same as the csv
+module's. A MixedColumn's list is made at once for as many rows as the file has
+line ends (a list grown block by block would leave its outgrown copies behind as
+freed but resident memory) and cut to the rows at the end. Files that the two
+parsers could read differently (rows of unequal length, NUL bytes, bare CR line
+ends, quotes together with CR LF line ends, invalid UTF-8, other dialects, ...)
+are left to the csv module: :func:`readtxt` returns None for them.
 
 Writing: :func:`lines` writes a chunk of rows at once: :func:`text_fields` gives
 the text forms of a column chunk (numpy decides which floats are integral), and
