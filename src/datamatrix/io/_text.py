@@ -157,7 +157,7 @@ def readtxt(path: str | os.PathLike, delimiter: str | None = ',', quotechar: str
         for name, cells in zip(names, columns):
             dm[name] = cells
         return dm
-    # values are converted one by one (SPEC 3.8), so chunk by chunk, without all the
+    # the conversion rules go value by value, so chunk by chunk, without all the
     _convert_chunk(columns, values, n_rows - len(columns[0]), col_type)  # strings
     values.reverse()
     for name in names:
