@@ -18,7 +18,8 @@ untimed warm-up call):
 * ``ops.split(dm.cond)`` (the groups of ``df.groupby('cond')``);
 * the mean rt per subject x condition, 150 groups (``ops.split`` on two columns;
   ``df.groupby(['subject', 'cond']).rt.mean()``);
-* ``io.writetxt`` / ``io.readtxt`` (``to_csv`` / ``read_csv``);
+* ``io.writetxt`` / ``io.readtxt`` (``to_csv`` / ``read_csv``), and ``io.readtxt``
+  on the csv module's path, as without pyarrow (``read_csv(engine='python')``);
 * iterating over 100,000 rows reading ``row.rt`` (``itertuples``);
 * ``dm.rt[i]`` (timeit, best of 5; vs ``df.rt.iat[i]``), in microseconds.
 
@@ -46,6 +47,8 @@ import numpy as np
 from _bench import MiB, median_time
 
 ITERATED = 100_000
+CSV_MODULE = 'io.readtxt, csv module path'
+"""readtxt without pyarrow (pandas: its Python engine); not run by the reference."""
 CONDITIONS = np.array(['neutral', 'happy', 'sad'])
 
 
@@ -84,6 +87,15 @@ def datamatrix_operations(arrays: dict, folder: str) -> dict:
         for _, row in zip(range(ITERATED), dm):
             row.rt
 
+    def readtxt_csv_module():
+        from datamatrix.io import _txt_fast  # ours only: the reference has no fast path
+        saved = _txt_fast.USE_FAST_CSV
+        _txt_fast.USE_FAST_CSV = False
+        try:
+            return io.readtxt(path)
+        finally:
+            _txt_fast.USE_FAST_CSV = saved
+
     return {
         'build from arrays': (build, 3),
         'dm.rt * 2 + 1': (lambda: dm.rt * 2 + 1, 1),
@@ -95,6 +107,7 @@ def datamatrix_operations(arrays: dict, folder: str) -> dict:
         'mean rt per subject x cond': (group_means, 3),
         'io.writetxt': (lambda: io.writetxt(dm, path), 3),
         'io.readtxt': (lambda: io.readtxt(path), 3),
+        CSV_MODULE: (readtxt_csv_module, 3),
         f'iterate {ITERATED} rows, row.rt': (iterate, 1),
         'dm.rt[i] (us)': (lambda: dm.rt[middle], 0),
     }
@@ -124,6 +137,7 @@ def pandas_operations(arrays: dict, folder: str) -> dict:
         'mean rt per subject x cond': lambda: df.groupby(['subject', 'cond']).rt.mean(),
         'io.writetxt': lambda: df.to_csv(path, index=False),
         'io.readtxt': lambda: pd.read_csv(path),
+        CSV_MODULE: lambda: pd.read_csv(path, engine='python'),
         f'iterate {ITERATED} rows, row.rt': iterate,
         'dm.rt[i] (us)': lambda: df.rt.iat[middle],
     }
@@ -148,7 +162,8 @@ def time_all(rows: int, repeat: int, with_pandas: bool,
     with tempfile.TemporaryDirectory() as folder:
         others = pandas_operations(arrays, folder) if with_pandas else {}
         for name, (fnc, _) in datamatrix_operations(arrays, folder).items():
-            if only is not None and only not in name:
+            if only is not None and only not in name or \
+                    name == CSV_MODULE and not with_pandas:
                 continue
             single = name.endswith('(us)')
             try:
