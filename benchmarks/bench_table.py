@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/bench_table.py [--rows 1000000] [--repeat 3]
-                                     [--reference-python PATH]
+                                     [--reference-python PATH] [--only TEXT]
 
 The table has three columns, as long-format eye-tracking data: ``subject`` (an
 IntColumn, 50 subjects), ``cond`` (a MixedColumn of three strings) and ``rt`` (a
@@ -18,7 +18,8 @@ untimed warm-up call):
 * ``ops.split(dm.cond)`` (the groups of ``df.groupby('cond')``);
 * the mean rt per subject x condition, 150 groups (``ops.split`` on two columns;
   ``df.groupby(['subject', 'cond']).rt.mean()``);
-* ``io.writetxt`` / ``io.readtxt`` (``to_csv`` / ``read_csv``);
+* ``io.writetxt`` / ``io.readtxt`` (``to_csv`` / ``read_csv``), and ``io.readtxt``
+  on the csv module's path, as without pyarrow (``read_csv(engine='python')``);
 * iterating over 100,000 rows reading ``row.rt`` (``itertuples``);
 * ``dm.rt[i]`` (timeit, best of 5; vs ``df.rt.iat[i]``), in microseconds.
 
@@ -46,6 +47,8 @@ import numpy as np
 from _bench import MiB, median_time
 
 ITERATED = 100_000
+CSV_MODULE = 'io.readtxt, csv module path'
+"""readtxt without pyarrow (pandas: its Python engine); not run by the reference."""
 CONDITIONS = np.array(['neutral', 'happy', 'sad'])
 
 
@@ -84,6 +87,15 @@ def datamatrix_operations(arrays: dict, folder: str) -> dict:
         for _, row in zip(range(ITERATED), dm):
             row.rt
 
+    def readtxt_csv_module():
+        from datamatrix.io import _txt_fast  # ours only: the reference has no fast path
+        saved = _txt_fast.USE_FAST_CSV
+        _txt_fast.USE_FAST_CSV = False
+        try:
+            return io.readtxt(path)
+        finally:
+            _txt_fast.USE_FAST_CSV = saved
+
     return {
         'build from arrays': (build, 3),
         'dm.rt * 2 + 1': (lambda: dm.rt * 2 + 1, 1),
@@ -95,6 +107,7 @@ def datamatrix_operations(arrays: dict, folder: str) -> dict:
         'mean rt per subject x cond': (group_means, 3),
         'io.writetxt': (lambda: io.writetxt(dm, path), 3),
         'io.readtxt': (lambda: io.readtxt(path), 3),
+        CSV_MODULE: (readtxt_csv_module, 3),
         f'iterate {ITERATED} rows, row.rt': (iterate, 1),
         'dm.rt[i] (us)': (lambda: dm.rt[middle], 0),
     }
@@ -124,6 +137,7 @@ def pandas_operations(arrays: dict, folder: str) -> dict:
         'mean rt per subject x cond': lambda: df.groupby(['subject', 'cond']).rt.mean(),
         'io.writetxt': lambda: df.to_csv(path, index=False),
         'io.readtxt': lambda: pd.read_csv(path),
+        CSV_MODULE: lambda: pd.read_csv(path, engine='python'),
         f'iterate {ITERATED} rows, row.rt': iterate,
         'dm.rt[i] (us)': lambda: df.rt.iat[middle],
     }
@@ -138,7 +152,8 @@ def time_one(fnc, repeat: int, single: bool) -> float:
     return median_time(fnc, repeat)
 
 
-def time_all(rows: int, repeat: int, with_pandas: bool) -> tuple[dict, dict, dict]:
+def time_all(rows: int, repeat: int, with_pandas: bool,
+             only: str | None = None) -> tuple[dict, dict, dict]:
     """Our (or, in a worker, the reference's) times, and with ``with_pandas`` our peak
     extra RSS and pandas' times; ours and pandas take turns operation by operation,
     so that a change in the machine's load affects both alike."""
@@ -147,6 +162,9 @@ def time_all(rows: int, repeat: int, with_pandas: bool) -> tuple[dict, dict, dic
     with tempfile.TemporaryDirectory() as folder:
         others = pandas_operations(arrays, folder) if with_pandas else {}
         for name, (fnc, _) in datamatrix_operations(arrays, folder).items():
+            if only is not None and only not in name or \
+                    name == CSV_MODULE and not with_pandas:
+                continue
             single = name.endswith('(us)')
             try:
                 if with_pandas and not single:
@@ -163,12 +181,13 @@ def time_all(rows: int, repeat: int, with_pandas: bool) -> tuple[dict, dict, dic
     return times, peaks, theirs
 
 
-def run_reference(python: str, rows: int, repeat: int) -> dict:
+def run_reference(python: str, rows: int, repeat: int, only: str | None = None) -> dict:
     """The reference's times, from ``python this-script --worker``."""
     env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.abspath(__file__)))
-    out = subprocess.run([python, os.path.abspath(__file__), '--worker', '--rows',
-                          str(rows), '--repeat', str(repeat)], capture_output=True,
-                         text=True, env=env, cwd=tempfile.gettempdir())
+    command = [python, os.path.abspath(__file__), '--worker', '--rows', str(rows),
+               '--repeat', str(repeat)] + (['--only', only] if only is not None else [])
+    out = subprocess.run(command, capture_output=True, text=True, env=env,
+                         cwd=tempfile.gettempdir())
     if out.returncode:
         print(f'reference run failed:\n{out.stderr[-2000:]}', file=sys.stderr)
         return {}
@@ -190,17 +209,21 @@ def main() -> None:
     parser.add_argument('--rows', type=int, default=1_000_000)
     parser.add_argument('--repeat', type=int, default=3)
     parser.add_argument('--reference-python', default=None, metavar='PATH')
+    parser.add_argument('--only', default=None, metavar='TEXT',
+                        help='run only the operations whose name contains TEXT')
     parser.add_argument('--worker', action='store_true', help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:  # run by another Python: only its datamatrix, times as JSON
-        print(json.dumps(time_all(args.rows, args.repeat, with_pandas=False)[0]))
+        print(json.dumps(time_all(args.rows, args.repeat, with_pandas=False,
+                                  only=args.only)[0]))
         return
     import datamatrix
-    ours, peaks, theirs = time_all(args.rows, args.repeat, with_pandas=True)
+    ours, peaks, theirs = time_all(args.rows, args.repeat, with_pandas=True,
+                                   only=args.only)
     with tempfile.TemporaryDirectory() as folder:  # columns each operation touches
         touched = {name: n for name, (_, n) in
                    datamatrix_operations(make_arrays(10), folder).items()}
-    reference = run_reference(args.reference_python, args.rows, args.repeat) \
+    reference = run_reference(args.reference_python, args.rows, args.repeat, args.only) \
         if args.reference_python else {}
     import pandas
     print(f'{args.rows} rows; datamatrix {datamatrix.__version__}, pandas '

@@ -8,7 +8,8 @@ import os
 import warnings
 from typing import Any
 
-from datamatrix._table.columns import MixedColumn
+from datamatrix._table import bulk as _bulk
+from datamatrix._table.columns import FloatColumn, IntColumn, MixedColumn
 from datamatrix._table.datamatrix import DataMatrix
 from datamatrix._table.keys import text_form
 from datamatrix._table.multidim import _MultiDimensionalColumn
@@ -114,6 +115,12 @@ def readtxt(path: str | os.PathLike, delimiter: str | None = ',', quotechar: str
             if names is None:
                 return DataMatrix(default_col_type=col_type)
             columns: list[list[str]] = [[] for _ in names]
+            mixed = col_type is MixedColumn
+            chunked = col_type in (MixedColumn, FloatColumn, IntColumn)
+            capacity = _line_ends(path) + 1 if mixed else 0  # at least the rows
+            # converted: MixedColumn values, or pieces of a FloatColumn or IntColumn
+            values = [[None] * capacity if mixed else [] for _ in names]
+            n_rows = 0
             short: set[int] = set()
             done = 0
             line = rows.line_num + 1
@@ -129,6 +136,9 @@ def readtxt(path: str | os.PathLike, delimiter: str | None = ',', quotechar: str
                     row = row + [''] * (len(names) - len(row))
                 for cells, cell in zip(columns, row):
                     cells.append(cell)
+                n_rows += 1
+                if chunked and len(columns[0]) == _ROWS_PER_CHUNK:
+                    _convert_chunk(columns, values, n_rows - _ROWS_PER_CHUNK, col_type)
                 if count % _ROWS_PER_UPDATE == 0:
                     bar.update(raw.tell() - done)
                     done = raw.tell()
@@ -142,10 +152,73 @@ def readtxt(path: str | os.PathLike, delimiter: str | None = ',', quotechar: str
     names = unique_names(names)
     for index in sorted(short):
         warnings.warn(f'Some rows miss column {names[index]}', UserWarning, stacklevel=2)
-    dm = DataMatrix(length=len(columns[0]) if columns else 0, default_col_type=col_type)
-    for name, cells in zip(names, columns):
-        dm[name] = cells
+    dm = DataMatrix(length=n_rows, default_col_type=col_type)
+    if not chunked:  # e.g. a subclass: the whole column of strings is assigned
+        for name, cells in zip(names, columns):
+            dm[name] = cells
+        return dm
+    # the conversion rules go value by value, so chunk by chunk, without all the
+    _convert_chunk(columns, values, n_rows - len(columns[0]), col_type)  # strings
+    values.reverse()
+    for name in names:
+        cells = values.pop()
+        if mixed:
+            del cells[n_rows:]
+            dm[name] = MixedColumn._from_data(dm, cells)
+        else:
+            dm[name] = col_type._from_data(dm, _txt_fast.number_values(cells, col_type))
     return dm
+
+
+_ROWS_PER_CHUNK = 16384
+"""Rows read before their strings are converted."""
+
+
+def _convert_chunk(columns: list[list[str]], values: list[list], start: int,
+                   col_type: type) -> None:
+    """Convert the strings of ``columns`` (rows from ``start`` on) and empty
+    ``columns``.
+
+    For MixedColumns, ``values`` holds a list per column, made at once for all rows
+    (a list grown chunk by chunk would leave its outgrown copies behind as freed but
+    resident memory), which gets the converted values. For FloatColumns and
+    IntColumns, it holds a list of pieces per column: an array for a chunk of plain
+    numbers (which convert without warnings or errors), else the strings themselves,
+    converted at the end in row order (so that warnings and errors come column by
+    column, row by row).
+    """
+    for index, (cells, column) in enumerate(zip(columns, values)):
+        if not cells:
+            continue
+        if col_type is MixedColumn:
+            column[start:start + len(cells)] = _bulk.mixed_from_strings(cells)
+            cells.clear()
+        else:
+            column.append(_number_piece(cells, col_type))
+            columns[index] = []
+
+
+def _number_piece(cells: list[str], col_type: type):
+    """The FloatColumn or IntColumn values of strings that all are numbers, else the
+    strings."""
+    parsed, ok = _bulk.parse_strings(cells)
+    if not ok.all():
+        return cells
+    if col_type is FloatColumn:
+        return parsed + 0.0  # '-0' is the int 0 first, so 0.0
+    truncated = _bulk._int_array(parsed)  # None for NaN, INF, beyond the int64 range
+    return cells if truncated is None else truncated
+
+
+def _line_ends(path: str) -> int:
+    """The number of LF or of CR bytes in the file, whichever is larger: at least the
+    number of line ends in any encoding that writes them as in ASCII."""
+    lf = cr = 0
+    with open(path, 'rb') as fh:
+        for block in iter(lambda: fh.read(1 << 20), b''):
+            lf += block.count(b'\n')
+            cr += block.count(b'\r')
+    return max(lf, cr)
 
 
 def _first_row(rows) -> list[str] | None:
