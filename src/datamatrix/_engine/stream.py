@@ -26,7 +26,7 @@ import numpy as np
 
 from datamatrix._engine.memory import manager
 from datamatrix._engine.progress import tracked
-from datamatrix._engine.storage import (ArrayStore, hint_pages, map_spill, prefault_pages,
+from datamatrix._engine.storage import (ArrayStore, map_spill, prefault_pages,
                                          block_spans, pwrite_all, release_pages, row_blocks,
                                          spill_file)
 
@@ -230,8 +230,9 @@ def map_blocks(array: np.ndarray, fnc: Callable[..., np.ndarray | None],
 # -- reductions over rows ------------------------------------------------------------
 #
 # A reduction cuts the rows into the blocks of ``row_blocks`` (``cfg.save_chunk_size``
-# bytes, and at most ``_REDUCE_BLOCK``), computes a partial result per block -- in up to ``cfg.stream_threads``
-# worker threads, each prefaulting its block's pages in one call -- and combines the
+# bytes, and at most ``_REDUCE_BLOCK``), computes a partial result per block -- in up
+# to ``cfg.stream_threads`` worker threads, while a reader thread brings the pages of
+# the next blocks of a mapped array in (one call per block) -- and combines the
 # partials in block order. The blocks and the order of every floating-point sum are
 # therefore the same wherever the rows live and however many threads ran, so the
 # results are bit-for-bit identical. At most ``cfg.stream_threads`` blocks are in
@@ -318,7 +319,8 @@ keep both threads busy and overlap reading one block with computing another."""
 
 
 _READ_AHEAD = 2
-"""Blocks after its own that each reduction task asks the kernel to read ahead."""
+"""Blocks that a reduction's :class:`_Reader` brings in beyond those being computed
+(0: no reader; each worker brings in its own block)."""
 
 
 def _source(data: ArrayStore | np.ndarray
@@ -354,22 +356,24 @@ def reduce_blocks(data: ArrayStore | np.ndarray, partial: Callable[[np.ndarray],
 
     The blocks (at most ``_REDUCE_BLOCK`` bytes) depend only on the shape and
     ``cfg.save_chunk_size``. They are computed in up to ``cfg.stream_threads``
-    threads; the pages of a mapped block are brought in with one call before and
-    released after, and the kernel is asked to read the next two blocks ahead.
+    threads; the pages of a mapped block are brought in before (by a
+    :class:`_Reader` that keeps the disk busy ahead of the computing threads) and
+    released after.
     """
     from datamatrix._engine.config import cfg
     n_rows, row_nbytes, rows_of, array = _source(data)
     spans = block_spans(n_rows, row_nbytes, min(int(cfg.save_chunk_size), _REDUCE_BLOCK))
+    mapped = array is not None and getattr(array, '_mmap', None) is not None
+    reader = _Reader(array, spans) if mapped and len(spans) > 2 and _READ_AHEAD else None
 
     def task(index: int) -> Callable[[], Any]:
         start, stop = spans[index]
         block = rows_of(start, stop)
 
         def run() -> Any:
-            prefault_pages(block)
-            if array is not None:  # start reading ahead
-                for first, last in spans[index + 1:index + 1 + _READ_AHEAD]:
-                    hint_pages(array[first:last])
+            if reader is not None:
+                reader.wait(index)
+            prefault_pages(block)  # (resident already if the reader was first)
             try:
                 return partial(block if transform is None else transform(block))
             finally:
@@ -379,8 +383,72 @@ def reduce_blocks(data: ArrayStore | np.ndarray, partial: Callable[[np.ndarray],
     # per-cell partial results are about a row each: with few rows per block, more
     # threads would mostly multiply them (and the temporaries), so use one
     few_rows = bool(spans) and spans[0][1] - spans[0][0] < 16
-    return _in_order((task(index) for index in range(len(spans))), len(spans),
-                     1 if few_rows else None, n_rows * row_nbytes)
+    results = _in_order((task(index) for index in range(len(spans))), len(spans),
+                        1 if few_rows else None, n_rows * row_nbytes)
+    if reader is None:
+        return results
+    return reader.around(results)
+
+
+class _Reader:
+    """A thread that brings in the pages of a mapped array's blocks, in order, at
+    most ``_READ_AHEAD`` blocks beyond those being computed.
+
+    Reading and computing then overlap: while the worker threads compute blocks
+    ``k`` and ``k + 1``, the disk reads the blocks after them (a worker that took
+    a page fault or populated its own block would leave the disk idle while it
+    computes, and both workers would wait for the disk at the same time). Warm
+    blocks cost the thread almost nothing. It stops when the stream ends, also on
+    an error or when the stream is abandoned.
+    """
+
+    def __init__(self, array: np.ndarray, spans: list[tuple[int, int]]) -> None:
+        self._array, self._spans = array, spans
+        self._ready = 0       # blocks whose pages are in
+        self._wanted = 0      # blocks that workers have started on
+        self._stop = False
+        self._cond = threading.Condition()
+        self._thread = threading.Thread(target=self._run, name='datamatrix-reader',
+                                        daemon=True)
+
+    def _run(self) -> None:
+        for index, (start, stop) in enumerate(self._spans):
+            with self._cond:
+                while not self._stop and index > self._wanted + _READ_AHEAD:
+                    self._cond.wait()
+                if self._stop:
+                    return
+            try:
+                prefault_pages(self._array[start:stop])
+            finally:
+                with self._cond:
+                    self._ready = index + 1
+                    self._cond.notify_all()
+
+    def wait(self, index: int) -> None:
+        """Block until the pages of block ``index`` are in (or the reader stopped)."""
+        with self._cond:
+            if self._thread.ident is None:  # started by the first block's task
+                self._thread.start()
+            self._wanted = max(self._wanted, index + 1)
+            self._cond.notify_all()
+            while self._ready <= index and self._thread.is_alive() and not self._stop:
+                self._cond.wait(0.1)
+
+    def around(self, results: Iterator[Any]) -> Iterator[Any]:
+        """``results``, stopping the reader when they end (and releasing the pages
+        of blocks it brought in that no worker started on)."""
+        try:
+            yield from results
+        finally:
+            with self._cond:
+                self._stop = True
+                self._cond.notify_all()
+                started = self._thread.ident is not None
+            if started:
+                self._thread.join()
+            for start, stop in self._spans[self._wanted:self._ready]:
+                release_pages(self._array[start:stop])
 
 
 def _flat(block: np.ndarray) -> np.ndarray:
