@@ -125,7 +125,7 @@ def _map_traces(series: Any, kernel: Callable[..., np.ndarray], *args: Any,
         new_cell = kernel(np.empty((0,) + cell_shape), *args, **kwargs).shape[1:]
         store = _stream.map_blocks(
             series._use(), lambda block, start, stop: kernel(block, *args, **kwargs),
-            new_cell, series._dtype)
+            new_cell, series._dtype, parallel=not getattr(kernel, 'gil_bound', False))
     dims = series._dims if new_cell == cell_shape else \
         series._dims[:-1] + [new_cell[-1]]
     return _result(series, store, dims)
@@ -141,7 +141,8 @@ def _map_2d(series: Column, kernel: Callable[..., np.ndarray], *args: Any) -> Co
         depth = kernel(np.empty((0, series.depth)), *args).shape[1]
         store = _stream.map_blocks(series._use(),
                                    lambda block, start, stop: kernel(block, *args),
-                                   (depth,), series._dtype)
+                                   (depth,), series._dtype,
+                                   parallel=not getattr(kernel, 'gil_bound', False))
     dims = series._dims if depth == series.depth else [depth]
     return _result(series, store, dims, _SeriesColumn)
 

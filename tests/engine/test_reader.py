@@ -1,5 +1,6 @@
-"""The reader thread of mapped reductions: blocks brought in ahead and in order, the
-same results without it, and no thread left behind (also on errors)."""
+"""The threads of streams: the reader of mapped reductions (blocks brought in ahead
+and in order, the same results without it, no thread left behind, also on errors),
+and GIL-bound kernels kept in one thread."""
 import gc
 import threading
 
@@ -88,3 +89,27 @@ def test_no_reader_is_left_after_an_error_or_an_abandoned_stream(offloaded):
     never_started = stream.reduce_blocks(store, lambda block: block.sum())
     del never_started
     assert readers() == []
+
+
+@pytest.mark.parametrize('parallel', [True, False])
+def test_map_blocks_keeps_gil_bound_functions_in_one_thread(offloaded, parallel):
+    """``parallel=False`` (kernels marked ``gil_bound``, such as blinkreconstruct's):
+    every block is computed in the calling thread; otherwise in the pool."""
+    from datamatrix import _kernels
+    dm, data = offloaded
+    cfg.stream_threads = 2
+    names = set()
+
+    def double(block, start, stop):
+        names.add(threading.current_thread().name)
+        return block * 2
+
+    store = stream.map_blocks(dm.x._store.array, double, CELL, np.float64,
+                              parallel=parallel)
+    np.testing.assert_array_equal(store.array, data * 2)
+    if parallel:
+        assert all(name.startswith('datamatrix-stream') for name in names)
+    else:
+        assert names == {threading.current_thread().name}
+    assert _kernels.blinkreconstruct_block.gil_bound
+    assert not getattr(_kernels.smooth_block, 'gil_bound', False)

@@ -203,14 +203,17 @@ def output_block_bytes(array: np.ndarray, cell_shape: tuple, dtype) -> int:
 
 
 def map_blocks(array: np.ndarray, fnc: Callable[..., np.ndarray | None],
-               cell_shape: tuple, dtype, into: bool = False) -> ArrayStore:
+               cell_shape: tuple, dtype, into: bool = False,
+               parallel: bool = True) -> ArrayStore:
     """A new store whose row blocks are ``fnc(block, start, stop)`` of ``array``'s.
 
     Blocks hold at most ``cfg.save_chunk_size`` bytes of input *and* of output,
     so a function that shrinks rows (e.g. downsampling) reads no larger blocks.
     ``into``: ``fnc(block, start, stop, out)`` writes its result into ``out``.
     Blocks are computed in up to ``cfg.stream_threads`` threads (see :func:`build`):
-    ``fnc`` must be row-wise and thread-safe.
+    ``fnc`` must be row-wise and thread-safe. ``parallel=False`` for a ``fnc`` that
+    holds the GIL (a Python loop per trace): in two threads it would only run
+    slower, the threads taking the GIL from each other.
     """
     shape = (len(array),) + tuple(cell_shape)
     max_bytes = output_block_bytes(array, cell_shape, dtype)
@@ -224,7 +227,7 @@ def map_blocks(array: np.ndarray, fnc: Callable[..., np.ndarray | None],
             out[...] = fnc(block, start, stop)
         release_pages(block)
 
-    return build(shape, dtype, fill, max_bytes, parallel=True, into=True)
+    return build(shape, dtype, fill, max_bytes, parallel=parallel, into=True)
 
 
 # -- reductions over rows ------------------------------------------------------------

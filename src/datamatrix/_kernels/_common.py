@@ -101,6 +101,13 @@ def _traces(block: FloatArray) -> FloatArray:
     return block.reshape(int(np.prod(block.shape[:-1])), block.shape[-1])
 
 
+def gil_bound(kernel: Callable) -> Callable:
+    """Mark a block kernel that runs Python code per trace (it holds the GIL):
+    streams then compute its blocks in one thread."""
+    kernel.gil_bound = True
+    return kernel
+
+
 def along_last_axis(fnc: Callable[[FloatArray], ArrayLike], block: ArrayLike,
                     depth: int | None = None) -> FloatArray:
     """Apply a 1-D algorithm to every trace along the last axis of ``block``.

@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from datamatrix._kernels._common import (_as_block, _first_index, _integer, _runs,
-                                         _runs_mask, along_last_axis, BLINK_MODES,
+                                         _runs_mask, along_last_axis, gil_bound, BLINK_MODES,
                                          FloatArray, logger)
 from datamatrix._kernels.traces import smooth_block
 
@@ -264,6 +264,7 @@ def blinkreconstruct_trace(trace1d: ArrayLike, vt: float = 5, vt_start: float = 
     return _blink_function(vt, vt_start, vt_end, std_thr, gap_vt, mode, **params)(trace)
 
 
+@gil_bound
 def blinkreconstruct_block(block: ArrayLike, **kwargs: Any) -> FloatArray:
     """Apply :func:`blinkreconstruct_trace` along the last axis of ``block``.
 

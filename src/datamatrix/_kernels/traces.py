@@ -12,7 +12,7 @@ from numpy.typing import ArrayLike
 
 from datamatrix._optional import optional_import
 from datamatrix._kernels._common import (_as_block, _integer, _runs, _runs_mask, _traces,
-                                         FILTER_TYPES, FloatArray, WINDOW_TYPES)
+                                         FILTER_TYPES, FloatArray, WINDOW_TYPES, gil_bound)
 
 
 def smooth_block(block: ArrayLike, winlen: int = 11,
@@ -286,6 +286,7 @@ def fft_block(block: ArrayLike, truncate: bool = True) -> FloatArray:
     return np.ascontiguousarray(result)
 
 
+@gil_bound
 def threshold_block(block: ArrayLike, fnc: Callable[[float], Any],
                     min_length: int = 1) -> FloatArray:
     """Mark runs of at least ``min_length`` samples for which ``fnc`` is true.
