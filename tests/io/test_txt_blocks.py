@@ -8,37 +8,15 @@ must be what the csv module reads in one go (SPEC 6.1).
 """
 import itertools
 import math
-import warnings
 
 import numpy as np
 import pytest
 
-from datamatrix import FloatColumn, IntColumn, MixedColumn, io
+from datamatrix import FloatColumn, IntColumn, MixedColumn
 from datamatrix.io import _text, _txt_fast
+from test_txt_engines import cells, read  # the same comparison of both paths
 
 BOM = '\ufeff'
-
-
-def cells(dm):
-    return [(name, type(col).__name__,
-             [(type(v).__name__, 'nan' if isinstance(v, float) and math.isnan(v) else v)
-              for v in col]) for name, col in dm.columns]
-
-
-def read(path, fast, **kwargs):
-    """Cells of the DataMatrix (or the error) and the warnings, fast path on or off."""
-    saved = _txt_fast.USE_FAST_CSV
-    _txt_fast.USE_FAST_CSV = fast
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter('always')
-            try:
-                result = cells(io.readtxt(path, **kwargs))
-            except Exception as exc:  # noqa: BLE001 - the error is compared
-                result = (type(exc).__name__, str(exc))
-    finally:
-        _txt_fast.USE_FAST_CSV = saved
-    return result, sorted(str(w.message) for w in caught)
 
 
 def fast_result(path, col_type=MixedColumn):
@@ -189,18 +167,7 @@ def test_utf8_is_checked_across_scan_blocks(tmp_path, monkeypatch, scan, data, v
 
 def warned(path, fast, col_type):
     """The values and the warnings in the order they came, fast path on or off."""
-    saved = _txt_fast.USE_FAST_CSV
-    _txt_fast.USE_FAST_CSV = fast
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter('always')
-            try:
-                result = cells(io.readtxt(path, default_col_type=col_type))
-            except Exception as exc:  # noqa: BLE001 - the error is compared
-                result = (type(exc).__name__, str(exc))
-    finally:
-        _txt_fast.USE_FAST_CSV = saved
-    return result, [str(w.message) for w in caught]
+    return read(path, fast, ordered=True, default_col_type=col_type)
 
 
 @pytest.mark.parametrize('col_type', [FloatColumn, IntColumn])
