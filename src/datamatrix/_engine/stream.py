@@ -375,8 +375,9 @@ def reduce_blocks(data: ArrayStore | np.ndarray, partial: Callable[[np.ndarray],
 
         def run() -> Any:
             if reader is not None:
-                reader.wait(index)
-            prefault_pages(block)  # (resident already if the reader was first)
+                reader.wait(index)  # the reader brought the block's pages in
+            else:
+                prefault_pages(block)
             try:
                 return partial(block if transform is None else transform(block))
             finally:

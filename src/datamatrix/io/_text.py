@@ -202,12 +202,7 @@ def _number_piece(cells: list[str], col_type: type):
     """The FloatColumn or IntColumn values of strings that all are numbers, else the
     strings."""
     parsed, ok = _bulk.parse_strings(cells)
-    if not ok.all():
-        return cells
-    if col_type is FloatColumn:
-        return parsed + 0.0  # '-0' is the int 0 first, so 0.0
-    truncated = _bulk._int_array(parsed)  # None for NaN, INF, beyond the int64 range
-    return cells if truncated is None else truncated
+    return _txt_fast.number_piece(cells, parsed if ok.all() else None, col_type)
 
 
 def _line_ends(path: str) -> int:

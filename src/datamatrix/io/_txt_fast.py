@@ -297,7 +297,7 @@ def _convert_batches(pa, batches, col_type: type, capacity: int):
                     values[position:position + len(converted)] = converted
                     position += len(converted)
                 else:
-                    values.append(_number_piece(chunk, ready, col_type))
+                    values.append(number_piece(chunk, ready, col_type))
         rows += batch.num_rows
     if header is None:
         return None
@@ -314,7 +314,7 @@ def _convert_batches(pa, batches, col_type: type, capacity: int):
     return dm
 
 
-def _number_piece(chunk, numbers: np.ndarray | None, col_type: type):
+def number_piece(chunk, numbers: np.ndarray | None, col_type: type):
     """The FloatColumn or IntColumn values of a string array of plain numerals
     (which convert without warnings or errors; ``numbers``: their floats, see
     :func:`_prepare`), else the array itself."""
