@@ -27,8 +27,10 @@ same run (the limit used is printed in the last column of each row):
   - min / max: ``np.fmin.reduce`` / ``np.fmax.reduce`` per block;
   - std: two passes of the same (mean, then the summed squared deviations);
   - median: per group of cell positions (a transposed contiguous copy of at most
-    ``cfg.save_chunk_size``), ``np.median`` where there is no NaN and
-    ``np.nanmedian`` where there is;
+    ``cfg.save_chunk_size``), per cell ``partition`` at the upper middle position
+    (numpy's SIMD selection, five times faster than ``np.median``, which partitions
+    at several) and the left part's maximum, over the valid values where there is
+    NaN;
   - ellipsis means: the sum trick over the averaged axes;
   - arithmetic, selection, sort: the numpy expression on in-RAM arrays; for
     arithmetic whose result is offloaded also the same expression computed in
@@ -159,20 +161,29 @@ def limit_minmax(array, chunk, fnc):
 
 def limit_median(array, chunk):
     """Per group of cell positions (a transposed, contiguous copy of at most ``chunk``
-    bytes): ``np.median(axis=1, overwrite_input=True)`` where there is no NaN,
-    ``np.nanmedian`` where there is."""
+    bytes): ``partition`` at the upper middle position (numpy's SIMD selection; at
+    several positions, as ``np.median`` and ``np.nanmedian`` do, it is five times
+    slower) plus the maximum of the left part for even counts; for a cell with NaNs
+    the same over its valid values (taken out with a mask)."""
     flat = array.reshape(len(array), -1)
     out = np.empty(flat.shape[1])
-    step = max(1, chunk // (len(flat) * flat.itemsize))
+    step = max(1, chunk // (max(1, len(flat)) * flat.itemsize))
+
+    def middle(values):
+        n = len(values)
+        if not n:
+            return np.nan
+        values.partition(n // 2)
+        if n % 2:
+            return values[n // 2]
+        return (values[n // 2] + values[:n // 2].max()) / 2
+
     for first in range(0, flat.shape[1], step):
         group = np.ascontiguousarray(flat[:, first:first + step].T)
-        has_nan = np.isnan(group).any(axis=1)
-        result = np.empty(len(group))
-        if not has_nan.all():
-            result[~has_nan] = np.median(group[~has_nan], axis=1, overwrite_input=True)
-        if has_nan.any():
-            result[has_nan] = np.nanmedian(group[has_nan], axis=1)
-        out[first:first + step] = result
+        for i, values in enumerate(group):
+            if np.isnan(values).any():
+                values = values[~np.isnan(values)]
+            out[first + i] = middle(values)
     return out.reshape(array.shape[1:])
 
 
@@ -315,7 +326,7 @@ def group_reduce(b: Bench, t_cold: float):
     b.compare('std (col.std)', lambda c: c.std, lambda a: limit_std(a, chunk),
               'two passes of block.sum(0)', t_cold=t_cold)
     b.compare('median (col.median)', lambda c: c.median,
-              lambda a: limit_median(a, chunk), 'np.median / nanmedian per cells',
+              lambda a: limit_median(a, chunk), 'partition(n//2) + max per cell',
               t_cold=t_cold)
 
 

@@ -475,13 +475,9 @@ def concatenate(*series: Column) -> _SeriesColumn:
     dtype = np.result_type(*arrays)
 
     def fill(start: int, stop: int) -> np.ndarray:
-        parts = [array[start:stop] for array in arrays]
-        result = np.concatenate(parts, axis=1)
-        for part in parts:
-            _stream.release_pages(part)
-        return result
+        return np.concatenate([array[start:stop] for array in arrays], axis=1)
 
-    store = _stream.build((len(first), depth), dtype, fill)
+    store = _stream.build((len(first), depth), dtype, fill, sources=tuple(arrays))
     return _result(first, store, [depth], _SeriesColumn)
 
 

@@ -113,3 +113,71 @@ def test_map_blocks_keeps_gil_bound_functions_in_one_thread(offloaded, parallel)
         assert names == {threading.current_thread().name}
     assert _kernels.blinkreconstruct_block.gil_bound
     assert not getattr(_kernels.smooth_block, 'gil_bound', False)
+
+
+@pytest.fixture
+def two_offloaded(offloaded):
+    """The offloaded column ``x`` and a second offloaded column ``y`` of its shape."""
+    dm, data = offloaded
+    other = data[::-1] * 3
+    dm.y = MultiDimensionalColumn(shape=CELL)
+    dm.y = other
+    dm.y.loaded = False
+    dm.x.loaded = False
+    return dm, data, other
+
+
+def test_maps_bring_in_the_blocks_of_every_operand_ahead(two_offloaded, monkeypatch):
+    """Arithmetic of two offloaded columns: the reader thread brings in the rows of
+    both operands, in order and once each, and the workers fault none themselves."""
+    dm, data, other = two_offloaded
+    cfg.memory_limit = 1
+    calls = []
+    original = stream.prefault_pages
+
+    def recording(block):
+        calls.append((threading.current_thread().name, len(block)))
+        original(block)
+
+    monkeypatch.setattr(stream, 'prefault_pages', recording)
+    with np.errstate(all='ignore'):
+        result = dm.x * 2 + dm.y
+    assert not result.loaded
+    cfg.memory_limit = 10 * data.nbytes
+    np.testing.assert_array_equal(result, data * 2 + other)
+    assert {name for name, _ in calls} == {'datamatrix-reader'}
+    assert sum(rows for _, rows in calls) == 3 * len(data)  # x, then x * 2 and y
+    assert readers() == []
+
+
+@pytest.mark.parametrize('threads', [1, 2])
+def test_maps_are_the_same_with_and_without_the_reader(two_offloaded, monkeypatch, threads):
+    dm, data, other = two_offloaded
+    cfg.stream_threads = threads
+    cfg.memory_limit = 1
+    with np.errstate(all='ignore'):
+        found = [dm.x * dm.y, dm.x - 1, dm.y / dm.x]
+        monkeypatch.setattr(stream, '_READ_AHEAD', 0)
+        without = [dm.x * dm.y, dm.x - 1, dm.y / dm.x]
+    assert not any(col.loaded for col in found + without)
+    cfg.memory_limit = 10 * data.nbytes
+    for a, b in zip(found, without):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(found[0], data * other)
+    assert readers() == []
+
+
+def test_no_reader_is_left_after_a_failing_map(two_offloaded):
+    dm, data, other = two_offloaded
+    arrays = dm.x._store.array, dm.y._store.array
+
+    def failing(block, start, stop):
+        if start > 40:
+            raise ValueError('a failing block')
+        return block
+
+    with pytest.raises(ValueError, match='a failing block'):
+        stream.map_blocks(arrays[0], failing, CELL, np.float64, also=arrays[1:])
+    assert readers() == []
+    cfg.memory_limit = 10 * data.nbytes
+    np.testing.assert_array_equal(dm.x, data)

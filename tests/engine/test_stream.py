@@ -113,3 +113,21 @@ def test_row_selection_on_offloaded_column_keeps_values(big):
     np.testing.assert_array_equal(dm.s[5], data[5])
     np.testing.assert_array_equal(np.asarray(dm.s[[3, 1, 4]]._store.array), data[[3, 1, 4]])
     assert dm.s[7, 9] == data[7, 9] or (np.isnan(dm.s[7, 9]) and np.isnan(data[7, 9]))
+
+
+@pytest.mark.parametrize('n', [1, 2, 3, 4, 7, 64, 257])
+def test_median_rows_equal_nanmedian(n):
+    """The one-partition median equals numpy's for odd and even counts, ties, infinities,
+    rows with some, most and only NaNs."""
+    from datamatrix._engine.stream import _median_rows
+    rng = np.random.default_rng(n)
+    data = np.round(rng.standard_normal((40, n)), 1)  # ties
+    data[rng.random(data.shape) < .05] = np.inf
+    data[rng.random(data.shape) < .05] = -np.inf
+    for row, fraction in zip(data[10:], np.linspace(.05, 1, 30)):
+        row[rng.random(n) < fraction] = np.nan
+    data[-1] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', RuntimeWarning)
+        expected = np.nanmedian(data, axis=1)
+    np.testing.assert_array_equal(_median_rows(data.copy()), expected)

@@ -766,8 +766,9 @@ class _MultiDimensionalColumn(BaseColumn):
     def _compare(self, op: str, other: Any):
         raise NotImplementedError('multidimensional columns cannot be compared')
 
-    def _operand_blocks(self, other: Any) -> Callable[[int, int], Any]:
-        """The other operand of arithmetic, as a function of a row block."""
+    def _operand_blocks(self, other: Any) -> tuple[Callable[[int, int], Any], tuple]:
+        """The other operand of arithmetic, as a function of a row block, and the
+        arrays of as many rows as this column's that it reads row for row."""
         n = len(self)
         cell_shape = self._cell_shape
         if isinstance(other, _MultiDimensionalColumn):
@@ -775,22 +776,22 @@ class _MultiDimensionalColumn(BaseColumn):
                 raise ShapeMismatchError(f'cannot combine columns of shapes '
                                          f'{self.shape} and {other.shape}')
             source = other._use()
-            return lambda start, stop: source[start:stop]
+            return (lambda start, stop: source[start:stop]), (source,)
         if isinstance(other, (str, bytes)):
             raise TypeError(f'unsupported operand for a multidimensional column: '
                             f'{other!r}')
         if isinstance(other, (numbers.Number, np.generic)) or other is None:
             scalar = math.nan if other is None else other
-            return lambda start, stop: scalar
+            return (lambda start, stop: scalar), ()
         if isinstance(other, BaseColumn) and len(other) != n:  # a 1-D column is per row
             raise ShapeMismatchError(f'cannot combine a column of {n} rows with a '
                                      f'column of {len(other)} rows')
         value = self._value_array(other)
         if value.ndim == 1 and len(value) == n:  # one value per row (wins if depth == n)
             per_row = value.reshape((n,) + (1,) * len(cell_shape))
-            return lambda start, stop: per_row[start:stop]
+            return (lambda start, stop: per_row[start:stop]), ()
         if value.shape == self.shape:
-            return lambda start, stop: value[start:stop]
+            return (lambda start, stop: value[start:stop]), (value,)
         try:
             np.broadcast_shapes(value.shape, cell_shape)
         except ValueError:
@@ -799,10 +800,10 @@ class _MultiDimensionalColumn(BaseColumn):
         if np.broadcast_shapes(value.shape, cell_shape) != cell_shape:
             raise ShapeMismatchError(f'cannot combine a column of shape {self.shape} '
                                      f'with a value of shape {value.shape}')
-        return lambda start, stop: value
+        return (lambda start, stop: value), ()
 
     def _arith(self, other: Any, fnc: Callable, reflected: bool = False) -> BaseColumn:
-        operand = self._operand_blocks(other)
+        operand, rows_read = self._operand_blocks(other)
         array = self._use()
         sample = operand(0, min(1, len(array)))
         probe = np.ones((1,) + self._cell_shape, array.dtype)
@@ -813,16 +814,15 @@ class _MultiDimensionalColumn(BaseColumn):
 
         def compute(block: np.ndarray, start: int, stop: int, out: np.ndarray) -> None:
             value = operand(start, stop)
-            _stream.prefault_pages(value)
             if ufunc is not None:  # straight into the result's block
                 ufunc(value, block, out=out) if reflected else ufunc(block, value, out=out)
             else:
                 out[...] = fnc(value, block) if reflected else fnc(block, value)
-            _stream.release_pages(value)
 
         if dtype not in (np.float32, np.float64):
             dtype = np.float64
-        store = _stream.map_blocks(array, compute, self._cell_shape, dtype, into=True)
+        store = _stream.map_blocks(array, compute, self._cell_shape, dtype, into=True,
+                                   also=rows_read)
         return self._bind(self._with_store(store), self._rowid)
 
     def _map(self, fnc: Callable) -> BaseColumn:
