@@ -69,7 +69,8 @@ def build(shape: tuple, dtype, fill_blocks: Callable[..., np.ndarray | float | N
     ``sources``: arrays of ``shape[0]`` rows whose rows ``start:stop`` the block
     ``start:stop`` reads. The pages of mapped ones are brought in by a
     :class:`_Reader` ahead of the workers (or by each worker, for few blocks) and
-    released after the block, as in a reduction.
+    released after the block, as in a reduction; the blocks are then cut smaller,
+    so that those computed and those read ahead together stay within ``max_bytes``.
 
     A store that the memory manager places in RAM is filled in place. A spill file
     is written with ``pwrite`` from a reused buffer per thread (for ``into``) and
@@ -83,9 +84,11 @@ def build(shape: tuple, dtype, fill_blocks: Callable[..., np.ndarray | float | N
     threads = _threads() if parallel else 1
     if max_bytes is None:
         max_bytes = int(cfg.save_chunk_size)
-    block_bytes = max(1, min(int(max_bytes) // threads, _BUILD_BLOCK))
-    spans = block_spans(shape[0], row_nbytes, block_bytes)
     mapped = tuple(a for a in sources if getattr(a, '_mmap', None) is not None)
+    # blocks whose pages are in at once: those computed and those read ahead
+    in_flight = threads + (_READ_AHEAD if mapped else 0)
+    block_bytes = max(1, min(int(max_bytes) // in_flight, _BUILD_BLOCK))
+    spans = block_spans(shape[0], row_nbytes, block_bytes)
     reader = _Reader(mapped, spans) if mapped and len(spans) > 2 and _READ_AHEAD else None
 
     def reading(index: int, run: Callable[[], None]) -> Callable[[], None]:
