@@ -181,3 +181,22 @@ def test_no_reader_is_left_after_a_failing_map(two_offloaded):
     assert readers() == []
     cfg.memory_limit = 10 * data.nbytes
     np.testing.assert_array_equal(dm.x, data)
+
+
+def test_averaging_cells_of_every_row_brings_the_rows_in_ahead(offloaded, monkeypatch):
+    """``col[:, ..., :]`` streams all rows in order: the reader brings them in."""
+    dm, data = offloaded
+    calls = []
+    original = stream.prefault_pages
+
+    def recording(block):
+        calls.append((threading.current_thread().name, len(block)))
+        original(block)
+
+    monkeypatch.setattr(stream, 'prefault_pages', recording)
+    found = dm.x[:, ..., :]
+    cfg.memory_limit = 10 * data.nbytes
+    np.testing.assert_allclose(found, np.nanmean(data, axis=1))
+    assert {name for name, _ in calls} == {'datamatrix-reader'}
+    assert sum(rows for _, rows in calls) == len(data)
+    assert readers() == []

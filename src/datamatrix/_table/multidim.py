@@ -595,6 +595,9 @@ class _MultiDimensionalColumn(BaseColumn):
         cell_shape = tuple(s for axis, s in enumerate(sample.shape[1:], start=1)
                            if axis not in averaged)
         dtype = array.dtype
+        # every row in order (``col[:, ...]``): the stream brings the rows in ahead
+        all_rows = len(positions) == len(array) and \
+            bool(np.all(positions == np.arange(len(array))))
 
         def fill(start: int, stop: int, out: np.ndarray) -> None:
             rows_block = positions[start:stop]
@@ -605,11 +608,13 @@ class _MultiDimensionalColumn(BaseColumn):
                 _stream.nanmean_cells(block, averaged, out=out)
             else:
                 out[...] = block
-            _stream.release_pages(array[rows_block.min():rows_block.max() + 1])
+            if not all_rows:
+                _stream.release_pages(array[rows_block.min():rows_block.max() + 1])
 
         store = _stream.build((len(positions),) + cell_shape, dtype, fill,
                               _stream.output_block_bytes(array, cell_shape, dtype),
-                              parallel=True, into=True)
+                              parallel=True, into=True,
+                              sources=(array,) if all_rows else ())
         return self._row_result(store, axes)
 
     def _row_result(self, store, axes: list) -> BaseColumn:
