@@ -40,6 +40,19 @@ def readers() -> list:
     return [t for t in threading.enumerate() if t.name == 'datamatrix-reader']
 
 
+def record_prefaults(monkeypatch) -> list:
+    """``(thread name, rows)`` of every block that the stream prefaults from now on."""
+    calls = []
+    original = stream.prefault_pages
+
+    def recording(block):
+        calls.append((threading.current_thread().name, len(block)))
+        original(block)
+
+    monkeypatch.setattr(stream, 'prefault_pages', recording)
+    return calls
+
+
 @pytest.mark.parametrize('threads', [1, 2])
 def test_results_are_the_same_with_and_without_the_reader(offloaded, monkeypatch, threads):
     dm, data = offloaded
@@ -57,14 +70,7 @@ def test_results_are_the_same_with_and_without_the_reader(offloaded, monkeypatch
 def test_the_reader_brings_in_every_block_in_order(offloaded, monkeypatch):
     """The reader thread prefaults the blocks one after the other, before the workers."""
     dm, data = offloaded
-    calls = []
-    original = stream.prefault_pages
-
-    def recording(block):
-        calls.append((threading.current_thread().name, len(block)))
-        original(block)
-
-    monkeypatch.setattr(stream, 'prefault_pages', recording)
+    calls = record_prefaults(monkeypatch)
     np.testing.assert_allclose(dm.x.sum, np.nansum(data, axis=0))
     by_reader = [rows for name, rows in calls if name == 'datamatrix-reader']
     assert by_reader == [8] * 15
@@ -132,14 +138,7 @@ def test_maps_bring_in_the_blocks_of_every_operand_ahead(two_offloaded, monkeypa
     both operands, in order and once each, and the workers fault none themselves."""
     dm, data, other = two_offloaded
     cfg.memory_limit = 1
-    calls = []
-    original = stream.prefault_pages
-
-    def recording(block):
-        calls.append((threading.current_thread().name, len(block)))
-        original(block)
-
-    monkeypatch.setattr(stream, 'prefault_pages', recording)
+    calls = record_prefaults(monkeypatch)
     with np.errstate(all='ignore'):
         result = dm.x * 2 + dm.y
     assert not result.loaded
@@ -186,14 +185,7 @@ def test_no_reader_is_left_after_a_failing_map(two_offloaded):
 def test_averaging_cells_of_every_row_brings_the_rows_in_ahead(offloaded, monkeypatch):
     """``col[:, ..., :]`` streams all rows in order: the reader brings them in."""
     dm, data = offloaded
-    calls = []
-    original = stream.prefault_pages
-
-    def recording(block):
-        calls.append((threading.current_thread().name, len(block)))
-        original(block)
-
-    monkeypatch.setattr(stream, 'prefault_pages', recording)
+    calls = record_prefaults(monkeypatch)
     found = dm.x[:, ..., :]
     cfg.memory_limit = 10 * data.nbytes
     np.testing.assert_allclose(found, np.nanmean(data, axis=1))
