@@ -89,7 +89,7 @@ def build(shape: tuple, dtype, fill_blocks: Callable[..., np.ndarray | float | N
     in_flight = threads + (_READ_AHEAD if mapped else 0)
     block_bytes = max(1, min(int(max_bytes) // in_flight, _BUILD_BLOCK))
     spans = block_spans(shape[0], row_nbytes, block_bytes)
-    reader = _Reader(mapped, spans) if mapped and len(spans) > 2 and _READ_AHEAD else None
+    reader = _Reader.ahead_of(mapped, spans)
 
     def reading(index: int, run: Callable[[], None]) -> Callable[[], None]:
         start, stop = spans[index]
@@ -399,7 +399,7 @@ def reduce_blocks(data: ArrayStore | np.ndarray, partial: Callable[[np.ndarray],
     n_rows, row_nbytes, rows_of, array = _source(data)
     spans = block_spans(n_rows, row_nbytes, min(int(cfg.save_chunk_size), _REDUCE_BLOCK))
     mapped = array is not None and getattr(array, '_mmap', None) is not None
-    reader = _Reader((array,), spans) if mapped and len(spans) > 2 and _READ_AHEAD else None
+    reader = _Reader.ahead_of((array,) if mapped else (), spans)
 
     def task(index: int) -> Callable[[], Any]:
         start, stop = spans[index]
@@ -437,6 +437,13 @@ class _Reader:
     blocks cost the thread almost nothing. It stops when the stream ends, also on
     an error or when the stream is abandoned.
     """
+
+    @classmethod
+    def ahead_of(cls, arrays: tuple[np.ndarray, ...],
+                 spans: list[tuple[int, int]]) -> '_Reader | None':
+        """A reader of the blocks of mapped ``arrays``, or None where one would not
+        help (no mapped array, at most two blocks, ``_READ_AHEAD`` 0)."""
+        return cls(arrays, spans) if arrays and len(spans) > 2 and _READ_AHEAD else None
 
     def __init__(self, arrays: tuple[np.ndarray, ...],
                  spans: list[tuple[int, int]]) -> None:
