@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from datamatrix import DataMatrix, MultiDimensionalColumn, cfg
-from datamatrix._engine.storage import ArrayStore, release_pages, row_blocks
+from datamatrix._engine.storage import (ArrayStore, open_mapping_file, pread_rows,
+                                         release_pages, row_blocks)
 
 
 @pytest.fixture
@@ -188,6 +189,44 @@ def test_release_pages_keeps_data(spill_dir):
     release_pages(array[1:3])
     release_pages(array)
     assert np.array_equal(np.array(array), expected)
+
+
+@pytest.mark.skipif(not sys.platform.startswith('linux'), reason='/proc/self/maps')
+def test_pread_rows_of_a_spill_file_equal_the_mapping(spill_dir):
+    """Rows read with pread from a spill file's descriptor are the mapped rows."""
+    dm = column(n=9)
+    dm.x.loaded = False
+    array = dm.x._store.array
+    array[4] = -1  # written through the mapping: pread sees the same page cache
+    before = open_fds()
+    fd, offset = open_mapping_file(array[2:])
+    try:
+        assert offset == 2 * array[0].nbytes
+        positions = np.array([6, 0, 1, 2, 5, 2])  # runs and repeats, of array[2:]
+        out = np.empty((len(positions),) + array.shape[1:])
+        pread_rows(fd, offset, positions, out)
+        assert np.array_equal(out, np.asarray(array[2:])[positions])
+        assert np.array_equal(out[3], np.full(array.shape[1:], -1.0))
+    finally:
+        os.close(fd)
+    assert open_fds() == before
+
+
+@pytest.mark.skipif(not sys.platform.startswith('linux'), reason='/proc/self/maps')
+def test_only_shared_contiguous_file_mappings_are_opened(spill_dir, tmp_path_factory):
+    """RAM arrays, copy-on-write maps and strided views are read through numpy."""
+    path = tmp_path_factory.mktemp('saved') / 'data.npy'
+    np.save(path, np.arange(24.0).reshape(6, 4))
+    private = np.load(path, mmap_mode='c')
+    private[0] = 5  # a private page: the file does not have it
+    assert open_mapping_file(private) is None
+    assert open_mapping_file(np.zeros((3, 4))) is None
+    shared = np.load(path, mmap_mode='r')
+    assert open_mapping_file(shared[:, :2]) is None
+    fd, offset = open_mapping_file(shared)
+    os.close(fd)
+    assert offset == shared.offset
+    del private, shared
 
 
 def test_streaming_keeps_resident_memory_near_the_chunk_size(spill_dir):

@@ -1,6 +1,7 @@
 """Out-of-core work: columns larger than the budget stream in bounded memory."""
 import gc
 import os
+import sys
 import tracemalloc
 import warnings
 
@@ -113,6 +114,26 @@ def test_row_selection_on_offloaded_column_keeps_values(big):
     np.testing.assert_array_equal(dm.s[5], data[5])
     np.testing.assert_array_equal(np.asarray(dm.s[[3, 1, 4]]._store.array), data[[3, 1, 4]])
     assert dm.s[7, 9] == data[7, 9] or (np.isnan(dm.s[7, 9]) and np.isnan(data[7, 9]))
+
+
+@pytest.mark.skipif(not sys.platform.startswith('linux'), reason='/proc/self/maps')
+def test_scattered_rows_of_a_mapped_column_are_read_with_pread(big, monkeypatch):
+    """Rows in any order from a spill file come with pread, runs in one call each,
+    in bounded memory, and the descriptor opened for it is closed again."""
+    from datamatrix._engine import stream
+    dm, data = big
+    calls = []
+    read = stream.pread_rows
+    monkeypatch.setattr(stream, 'pread_rows',
+                        lambda *args: calls.append(len(args[2])) or read(*args))
+    gc.collect()
+    fds = len(os.listdir('/proc/self/fd'))
+    order = np.r_[np.arange(150, 200), np.arange(150)[::-1]]
+    peak, result = peak_extra(lambda: dm.s[order])
+    np.testing.assert_array_equal(np.asarray(result._store.array), data[order])
+    assert sum(calls) == 200
+    assert peak < 4 * CHUNK + OVERHEAD
+    assert len(os.listdir('/proc/self/fd')) == fds + (not result.loaded)
 
 
 @pytest.mark.parametrize('n', [1, 2, 3, 4, 7, 64, 257])

@@ -125,6 +125,75 @@ def hint_pages(array: np.ndarray) -> None:
     _advise(array, _MADV_WILLNEED, private_ok=True)
 
 
+def open_mapping_file(array: np.ndarray) -> tuple[int, int] | None:
+    """A new read-only descriptor of the file that ``array`` maps, and its offset there.
+
+    For a C-contiguous view of a shared file mapping (a spill file or a lazily
+    read file), on Linux: the file is found through ``/proc/self/maps`` and the
+    descriptor that the mapping holds, and opened anew, so that rows can be read
+    with ``pread`` instead of page faults (which map a whole large folio around
+    every scattered row). Returns ``(fd, offset)`` (the caller closes ``fd``),
+    or None where that is not possible: the caller then reads through the mapping.
+    A shared mapping and the file's page cache are one, so both read the same bytes.
+    """
+    mapping = getattr(array, '_mmap', None)
+    if (mapping is None or not sys.platform.startswith('linux') or array.size == 0
+            or getattr(array, 'mode', 'c') not in ('r', 'r+', 'w+')
+            or not array.flags.c_contiguous):
+        return None
+    try:
+        map_start = np.frombuffer(mapping, np.uint8, count=1).ctypes.data
+        with open('/proc/self/maps', 'rb') as fh:
+            line = next((line for line in fh
+                         if int(line.split(b'-', 1)[0], 16) == map_start), None)
+        if line is None:
+            return None
+        fields = line.split()
+        major, minor = (int(part, 16) for part in fields[3].split(b':'))
+        file_offset, inode = int(fields[2], 16), int(fields[4])
+        for name in os.listdir('/proc/self/fd'):
+            path = f'/proc/self/fd/{name}'
+            try:
+                info = os.stat(path)
+            except OSError:
+                continue
+            if (info.st_ino, os.major(info.st_dev), os.minor(info.st_dev)) != (
+                    inode, major, minor):
+                continue
+            fd = os.open(path, os.O_RDONLY | getattr(os, 'O_CLOEXEC', 0))
+            if os.fstat(fd).st_ino == inode:  # not a descriptor reused meanwhile
+                return fd, file_offset + array.ctypes.data - map_start
+            os.close(fd)
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def pread_rows(fd: int, offset: int, positions: np.ndarray, out: np.ndarray) -> None:
+    """Read rows ``positions`` of a C-contiguous array at ``offset`` in ``fd`` into ``out``.
+
+    Runs of consecutive positions are read in one call each. ``out`` is a
+    C-contiguous array of ``len(positions)`` rows of the file's row size.
+    """
+    if not len(positions):
+        return
+    row_nbytes = out[0].nbytes
+    breaks = np.flatnonzero(np.diff(positions) != 1) + 1
+    starts = np.concatenate(([0], breaks))
+    stops = np.concatenate((breaks, [len(positions)]))
+    view = memoryview(out.reshape(-1).view(np.uint8))
+    file_at = (offset + positions[starts].astype(np.int64) * row_nbytes).tolist()
+    preadv = os.preadv
+    for first, last, at in zip((starts * row_nbytes).tolist(),
+                               (stops * row_nbytes).tolist(), file_at):
+        while first < last:
+            count = preadv(fd, [view[first:last]], at)
+            if count <= 0:
+                raise OSError(errno.EIO, 'a mapped file ended before its last row')
+            first += count
+            at += count
+
+
 def _libc_madvise():
     """libc's ``madvise`` through ctypes, which releases the GIL (None if unavailable)."""
     if not _POSIX:  # pragma: no cover

@@ -26,9 +26,9 @@ import numpy as np
 
 from datamatrix._engine.memory import manager
 from datamatrix._engine.progress import tracked
-from datamatrix._engine.storage import (ArrayStore, map_spill, prefault_pages,
-                                         block_spans, pwrite_all, release_pages, row_blocks,
-                                         spill_file)
+from datamatrix._engine.storage import (ArrayStore, block_spans, map_spill,
+                                         open_mapping_file, prefault_pages, pread_rows,
+                                         pwrite_all, release_pages, row_blocks, spill_file)
 
 
 def new_store(shape: tuple, dtype, fill: float | None = None) -> ArrayStore:
@@ -173,8 +173,10 @@ def take_rows(array: np.ndarray, positions: np.ndarray | slice) -> ArrayStore:
 
     Rows in increasing order are read block by block and the pages of each
     block's span are released after it. Rows in any other order from a mapped
-    file are read in small blocks whose pages are released after each: a fault
-    maps a whole large folio (up to megabytes) around every scattered row.
+    file are read with ``pread``, one call per run of consecutive rows (a page
+    fault would map a whole large folio, up to megabytes, around every scattered
+    row); where the file cannot be opened so, they are read through the mapping
+    in small blocks whose pages are released after each.
     """
     from datamatrix._engine.config import cfg
     if isinstance(positions, slice):
@@ -184,7 +186,10 @@ def take_rows(array: np.ndarray, positions: np.ndarray | slice) -> ArrayStore:
     mapped = getattr(array, '_mmap', None) is not None
     increasing = len(positions) < 2 or bool(np.all(positions[1:] > positions[:-1]))
     max_bytes = None
-    if mapped and not increasing:
+    opened = open_mapping_file(array) if mapped and not increasing else None
+    if opened is not None:
+        positions = positions % max(1, len(array))  # as 'wrap' below
+    elif mapped and not increasing:
         rows = max(1, 2 * int(cfg.save_chunk_size) // (_threads() * _FOLIO))
         max_bytes = _threads() * rows * max(1, row_nbytes)
 
@@ -192,18 +197,24 @@ def take_rows(array: np.ndarray, positions: np.ndarray | slice) -> ArrayStore:
         rows = positions[start:stop]
         if not len(rows):
             return
-        if rows[-1] - rows[0] == len(rows) - 1 and np.all(np.diff(rows) == 1):
+        if opened is not None:
+            pread_rows(*opened, rows, out)
+        elif rows[-1] - rows[0] == len(rows) - 1 and np.all(np.diff(rows) == 1):
             out[...] = array[rows[0]:rows[-1] + 1]
         else:  # 'wrap' as indexing does for -n..n-1 ('raise' would buffer)
             np.take(array, rows, axis=0, out=out, mode='wrap')
-        if not mapped:
+        if not mapped or opened is not None:
             return
         if increasing and rows[0] >= 0:
             release_pages(array[rows[0]:rows[-1] + 1])
         else:
             release_pages(array)
 
-    return build(shape, array.dtype, fill, max_bytes, parallel=True, into=True)
+    try:
+        return build(shape, array.dtype, fill, max_bytes, parallel=True, into=True)
+    finally:
+        if opened is not None:
+            os.close(opened[0])
 
 
 def _resident_bytes() -> int | None:
